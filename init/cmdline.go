@@ -1,0 +1,20 @@
+package rosinit
+
+import "strings"
+
+// Cmdline is what init reads from the kernel command line.
+type Cmdline struct {
+	Slot string // ros.slot=a|b: the root slot the boot loader picked
+	Root string // root=PARTLABEL=...: where that slot lives
+	Args map[string]string
+}
+
+// ParseCmdline parses /proc/cmdline. Flags without "=" map to "".
+func ParseCmdline(s string) Cmdline {
+	args := map[string]string{}
+	for _, f := range strings.Fields(s) {
+		k, v, _ := strings.Cut(f, "=")
+		args[k] = strings.Trim(v, `"`)
+	}
+	return Cmdline{Slot: args["ros.slot"], Root: args["root"], Args: args}
+}

@@ -1,0 +1,48 @@
+// Package cli is the ros command line: one cobra constructor per command.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	rosinit "github.com/ros-os/ros/init"
+)
+
+// Main dispatches on how the binary was started and returns the exit code.
+func Main(args []string) int {
+	if os.Getpid() == 1 || filepath.Base(args[0]) == "init" {
+		rosinit.Main()
+		return 0
+	}
+	cmd := newRootCmd()
+	cmd.SetArgs(args[1:])
+	if err := cmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "ros:", err)
+		return exitCode(err)
+	}
+	return 0
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "ros",
+		Short:         "ros: an image-based container operating system",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newVersionCmd())
+	return root
+}
+
+// exitCode maps errors users act on to distinct exit codes.
+func exitCode(err error) int {
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return coded.ExitCode()
+	}
+	return 1
+}
