@@ -1,0 +1,47 @@
+# ros: see README.md. `make run` boots the OS in QEMU, `make test` runs every test.
+SHELL := /bin/bash
+VERSION ?= $(shell cat VERSION)
+BUILD   ?= build
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+DATE    := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+PKG     := github.com/ros-os/ros/internal/buildinfo
+LDFLAGS := -s -w -buildid= -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+export CGO_ENABLED := 0
+
+.PHONY: all deps ros image run test unit-test qemu-test bench push clean
+all: image
+
+deps:
+	@hack/deps.sh
+
+ros:
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/ros ./cmd/ros
+
+# Builds build/os/{vmlinuz,initrd,rootfs.squashfs} and the OCI image
+# build/oci (tag = VERSION). `make image VERSION=1.2.3` builds any version.
+image: deps ros
+	go run ./images/mkimage build --version '$(VERSION)' --ros $(BUILD)/ros \
+	  --cache $(BUILD)/cache --out $(BUILD)/os --oci $(BUILD)/oci
+
+run: image
+	hack/run-qemu.sh $(BUILD)/os
+
+unit-test: deps
+	go vet ./...
+	go test ./...
+
+# The QEMU boot tests: they boot what `make image` built.
+qemu-test: image
+	go test -tags qemu -count=1 -timeout 40m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; exit $${PIPESTATUS[0]}
+
+test: unit-test qemu-test
+
+bench: image
+	go test -tags qemu -run '^$$' -bench . -benchtime 1x -count=1 -timeout 40m ./test/...
+
+# make push REF=localhost:5000/ros/os:0.1.0 [INSECURE=1]
+push: image
+	go run ./images/mkimage push --from oci-layout:$(BUILD)/oci:$(VERSION) $(if $(INSECURE),--insecure) '$(REF)'
+
+clean:
+	rm -rf $(BUILD)/os $(BUILD)/oci $(BUILD)/ros

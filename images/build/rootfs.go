@@ -1,0 +1,232 @@
+package build
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Where things live in the root filesystem.
+const (
+	RosBinary      = "usr/bin/ros"
+	ServiceArchive = "usr/share/ros/images/services.tar"
+	BootEFI        = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+)
+
+func (b *builder) rootfs() error {
+	t, err := NewTree(filepath.Join(b.work, "rootfs"))
+	if err != nil {
+		return err
+	}
+	fill := []func(*Tree) error{b.takePackages, b.addLinks, b.addBusybox, b.addGenerated, b.addModules, b.addServices}
+	for _, f := range fill {
+		if err := f(t); err != nil {
+			return err
+		}
+	}
+	return b.squash(t.Dir)
+}
+
+func (b *builder) takePackages(t *Tree) error {
+	for _, p := range b.o.Spec.Packages {
+		for _, pat := range p.Files {
+			rels, err := Glob(b.roots[p.Name], pat)
+			if err != nil {
+				return err
+			}
+			if len(rels) == 0 {
+				return fmt.Errorf("%w: package %s has no file matching %s (check images/os.yaml)", ErrMissingFile, p.Name, pat)
+			}
+			for _, rel := range rels {
+				if err := b.pool.Take(t, rel); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (b *builder) addLinks(t *Tree) error {
+	links := make([]string, 0, len(b.o.Spec.Links))
+	for l := range b.o.Spec.Links {
+		links = append(links, l)
+	}
+	sort.Strings(links)
+	for _, l := range links {
+		if err := t.Symlink(Canon(l), b.o.Spec.Links[l]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addBusybox links every busybox applet that nothing else provides.
+func (b *builder) addBusybox(t *Tree) error {
+	applets, err := b.applets()
+	if err != nil {
+		return err
+	}
+	for _, a := range applets {
+		if a == "bin/busybox" || t.Has(a) {
+			continue
+		}
+		if err := t.Symlink(Canon(a), "/usr/bin/busybox"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applets asks the packaged (static) busybox for its applet paths.
+func (b *builder) applets() ([]string, error) {
+	out, err := b.apt.Run(filepath.Join(b.roots["busybox-static"], "bin/busybox"), "--list-full")
+	if err != nil {
+		return nil, fmt.Errorf("listing busybox applets: %w", err)
+	}
+	return strings.Fields(string(out)), nil
+}
+
+func (b *builder) addGenerated(t *Tree) error {
+	for _, d := range []string{"dev", "proc", "sys", "run", "var", "etc", "root", "home", "opt", "mnt", "tmp"} {
+		if err := t.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(filepath.Join(t.Dir, "tmp"), 0o1777); err != nil {
+		return fmt.Errorf("creating /tmp: %w", err)
+	}
+	certs, err := b.caBundle()
+	if err != nil {
+		return err
+	}
+	files := map[string]string{
+		"etc/ssl/certs/ca-certificates.crt": certs,
+		"usr/lib/os-release":                b.osRelease(),
+		"etc/passwd":                        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+		"etc/group":                         "root:x:0:\nnogroup:x:65534:\n",
+	}
+	for _, p := range sortedFileKeys(files) {
+		if err := t.WriteFile(p, []byte(files[p]), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := t.Symlink("etc/os-release", "../usr/lib/os-release"); err != nil {
+		return err
+	}
+	return t.CopyFile(b.o.Ros, RosBinary)
+}
+
+func (b *builder) osRelease() string {
+	return fmt.Sprintf("NAME=ros\nID=ros\nVERSION=%s\nVERSION_ID=%s\nPRETTY_NAME=\"ros %s\"\n", b.o.Version, b.o.Version, b.o.Version)
+}
+
+// caBundle concatenates the Mozilla certificates as update-ca-certificates does.
+func (b *builder) caBundle() (string, error) {
+	root := b.roots["ca-certificates"]
+	rels, err := Glob(root, "usr/share/ca-certificates/mozilla/*.crt")
+	if err != nil || len(rels) == 0 {
+		return "", fmt.Errorf("%w: ca-certificates has no certificates", ErrMissingFile)
+	}
+	var sb strings.Builder
+	for _, r := range rels {
+		data, err := os.ReadFile(filepath.Join(root, r))
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", r, err)
+		}
+		sb.Write(data)
+	}
+	return sb.String(), nil
+}
+
+func sortedFileKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (b *builder) addModules(t *Tree) error {
+	files, err := b.kernel.Closure(append(b.o.Spec.Kernel.Modules, b.o.Spec.Kernel.InitramfsModules...))
+	if err != nil {
+		return err
+	}
+	return b.kernel.Install(t, files, b.apt.Run)
+}
+
+func (b *builder) addServices(t *Tree) error {
+	busybox, err := os.ReadFile(filepath.Join(b.roots["busybox-static"], "bin/busybox"))
+	if err != nil {
+		return fmt.Errorf("reading busybox: %w", err)
+	}
+	applets, err := b.applets()
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(t.Dir, ServiceArchive)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return fmt.Errorf("writing service images: %w", err)
+	}
+	tag := strings.ReplaceAll(b.o.Version, "+", "_")
+	return WriteServiceImages(out, b.o.Spec.Services, busybox, applets, tag, b.o.Spec.Architecture)
+}
+
+// squash packs the tree, reusing a cached image when the tree is unchanged.
+func (b *builder) squash(dir string) error {
+	sum, err := treeDigest(dir)
+	if err != nil {
+		return err
+	}
+	comp := b.o.Spec.Rootfs
+	key := sum + "-" + comp.Compression + "-" + strings.Join(comp.Options, "_")
+	cached := filepath.Join(b.o.Cache, "squashfs", key+".squashfs")
+	out := filepath.Join(b.work, RootfsFile)
+	if _, err := os.Stat(cached); err == nil {
+		return copyFile(cached, out)
+	}
+	if err := WriteSquashfs(b.apt.Run, dir, out, comp.Compression, comp.Options); err != nil {
+		return err
+	}
+	return cacheCopy(out, cached)
+}
+
+// cacheCopy stores a copy of out at cached, atomically.
+func cacheCopy(out, cached string) error {
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		return fmt.Errorf("caching the root filesystem: %w", err)
+	}
+	if err := copyFile(out, cached+".tmp"); err != nil {
+		return err
+	}
+	return os.Rename(cached+".tmp", cached)
+}
+
+func (b *builder) initramfs() error {
+	t, err := NewTree(filepath.Join(b.work, "initramfs"))
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{"dev", "proc", "sys", "run", "sysroot", "tmp", "etc"} {
+		if err := t.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := t.CopyFile(b.o.Ros, "init"); err != nil {
+		return err
+	}
+	if err := t.WriteFile("usr/lib/os-release", []byte(b.osRelease()), 0o644); err != nil {
+		return err
+	}
+	files, err := b.kernel.Closure(b.o.Spec.Kernel.InitramfsModules)
+	if err != nil {
+		return err
+	}
+	if err := b.kernel.Install(t, files, b.apt.Run); err != nil {
+		return err
+	}
+	return WriteInitramfs(t.Dir, filepath.Join(b.work, InitramfsFile))
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/hashicorp/go-version"
+	"github.com/spf13/cobra"
+
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/build"
+)
+
+type buildOpts struct {
+	spec, ros, cache, out, oci, version string
+}
+
+func newBuildCmd() *cobra.Command {
+	o := buildOpts{}
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Build kernel, initramfs and root filesystem, and write them as an OCI image",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBuild(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.spec, "spec", "images/os.yaml", "image definition")
+	f.StringVar(&o.ros, "ros", "build/ros", "the static ros binary to put in the image")
+	f.StringVar(&o.cache, "cache", "build/cache", "package cache, kept between builds")
+	f.StringVar(&o.out, "out", "build/os", "directory for vmlinuz, initrd and rootfs.squashfs")
+	f.StringVar(&o.oci, "oci", "build/oci", "OCI image layout to write the OS image into")
+	f.StringVar(&o.version, "version", "", "OS version (semver), e.g. 1.2.3")
+	_ = cmd.MarkFlagRequired("version")
+	return cmd
+}
+
+func runBuild(cmd *cobra.Command, o buildOpts) error {
+	if _, err := version.NewSemver(o.version); err != nil {
+		return fmt.Errorf("VERSION %q is not a semantic version: use one like 1.2.3", o.version)
+	}
+	spec, err := build.LoadSpec(o.spec)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	logf := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "mkimage: "+format+"\n", a...) }
+	res, err := build.Build(build.Options{Spec: spec, Ros: o.ros, Cache: o.cache, Out: o.out, Version: o.version, Logf: logf})
+	if err != nil {
+		return err
+	}
+	img, err := artifact.New(artifact.Parts{Kernel: res.Kernel, Initramfs: res.Initramfs, Rootfs: res.Rootfs},
+		o.version, spec.Architecture, spec.Kernel.Cmdline)
+	if err != nil {
+		return err
+	}
+	if err := artifact.WriteLayout(o.oci, img, o.version); err != nil {
+		return err
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return fmt.Errorf("reading image digest: %w", err)
+	}
+	abs, _ := filepath.Abs(o.oci)
+	fmt.Fprintf(cmd.OutOrStdout(), "built ros %s (%s, kernel %s) in %s: oci-layout:%s:%s@%s\n",
+		o.version, runtime.GOARCH, res.KernelRelease, time.Since(start).Round(time.Millisecond), abs, o.version, d)
+	return nil
+}

@@ -1,0 +1,19 @@
+// Command mkimage builds the ros OS from images/os.yaml into an OCI image
+// layout, and pushes it to a registry. It is a build tool, not part of the OS.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := &cobra.Command{Use: "mkimage", Short: "Build and push the ros OS image", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(newBuildCmd(), newPushCmd())
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "mkimage:", err)
+		os.Exit(1)
+	}
+}
