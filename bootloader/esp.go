@@ -1,0 +1,335 @@
+package bootloader
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/diskfs/go-diskfs/filesystem"
+)
+
+const (
+	// EntriesDir holds the type #1 entries, relative to the ESP root.
+	EntriesDir = "loader/entries"
+	// LoaderConfPath is systemd-boot's configuration, relative to the ESP root.
+	LoaderConfPath = "loader/loader.conf"
+)
+
+var (
+	// ErrNoEntry is returned by SetCounter when the ESP has no entry with
+	// the id: the slot was never installed, or an earlier write of it
+	// was interrupted (write the entry again).
+	ErrNoEntry = errors.New("no boot loader entry")
+	// ErrDuplicateEntry is returned by SetCounter when several files
+	// hold entries with the id (ros never writes that; write the entry
+	// again to clean up).
+	ErrDuplicateEntry = errors.New("several boot loader entries with the same id")
+)
+
+// FS is what this package needs from the ESP. Names are io/fs style paths,
+// slash-separated and relative to the ESP root ("loader/entries/ros-a.conf").
+//
+// A go-diskfs v1.9.4 FAT32 file system (*fat32.FileSystem) satisfies it as
+// is; DirFS provides it for a mounted ESP. Mkdir creates missing parents
+// and succeeds if the directory exists (go-diskfs's Mkdir does both).
+// Rename replaces an existing newpath.
+type FS interface {
+	ReadDir(name string) ([]fs.DirEntry, error)
+	OpenFile(name string, flag int) (filesystem.File, error)
+	Rename(oldpath, newpath string) error
+	Remove(name string) error
+	Mkdir(name string) error
+}
+
+// dirSyncer is an optional capability of an FS: make the renames and
+// removals in a directory durable.
+type dirSyncer interface {
+	SyncDir(name string) error
+}
+
+// DirFS is the FS of an ESP mounted at root.
+func DirFS(root string) FS { return dirFS(root) }
+
+type dirFS string
+
+func (d dirFS) path(op, name string) (string, error) {
+	if !fs.ValidPath(name) {
+		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+	}
+	return filepath.Join(string(d), filepath.FromSlash(name)), nil
+}
+
+func (d dirFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	p, err := d.path("readdir", name)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadDir(p)
+}
+
+func (d dirFS) OpenFile(name string, flag int) (filesystem.File, error) {
+	p, err := d.path("open", name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p, flag, 0o644)
+	if err != nil {
+		return nil, err // not a typed nil *os.File in the interface
+	}
+	return f, nil
+}
+
+func (d dirFS) Rename(oldpath, newpath string) error {
+	o, err := d.path("rename", oldpath)
+	if err != nil {
+		return err
+	}
+	n, err := d.path("rename", newpath)
+	if err != nil {
+		return err
+	}
+	return os.Rename(o, n)
+}
+
+func (d dirFS) Remove(name string) error {
+	p, err := d.path("remove", name)
+	if err != nil {
+		return err
+	}
+	return os.Remove(p)
+}
+
+func (d dirFS) Mkdir(name string) error {
+	p, err := d.path("mkdir", name)
+	if err != nil {
+		return err
+	}
+	return os.MkdirAll(p, 0o755)
+}
+
+// SyncDir fsyncs the directory name.
+func (d dirFS) SyncDir(name string) error {
+	p, err := d.path("sync", name)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// ReadEntries reads the type #1 entries of the ESP, sorted by file name.
+// Like systemd-boot it skips directories and files that do not end in
+// ".conf" or start with "." or "auto-" (so temporary files are ignored).
+// An entry that does not parse is an error: the ESP belongs to ros.
+func ReadEntries(fsys FS) ([]Entry, error) {
+	des, err := fsys.ReadDir(EntriesDir)
+	if err != nil {
+		return nil, fmt.Errorf("reading boot entries: %w", err)
+	}
+	names := entryNames(des)
+	entries := make([]Entry, 0, len(names))
+	for _, name := range names {
+		data, err := readFile(fsys, path.Join(EntriesDir, name))
+		if err != nil {
+			return nil, fmt.Errorf("reading boot entry %s: %w", name, err)
+		}
+		e, err := Parse(name, data)
+		if err != nil {
+			return nil, fmt.Errorf("reading boot entries: %w", err)
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// WriteEntry writes e to the ESP and removes any other file with e's id
+// (the same slot under an older counter), so each id has one file.
+//
+// The new contents are written to "<id>.tmp" first, which systemd-boot
+// ignores, and renamed to e.FileName() last, so a boot never sees a torn
+// entry. If the id already has a file, that file is renamed to the
+// temporary name and rewritten instead of removed: go-diskfs v1.9.4 does
+// not free the clusters of removed or replaced files. An interrupted write
+// leaves no entry for the id (the other slot boots) and never two; writing
+// again finishes the job.
+func WriteEntry(fsys FS, e Entry) error {
+	if err := e.Validate(); err != nil {
+		return fmt.Errorf("writing boot entry: %w", err)
+	}
+	if err := fsys.Mkdir(EntriesDir); err != nil {
+		return fmt.Errorf("writing boot entry %s: creating %s: %w", e.ID, EntriesDir, err)
+	}
+	olds, hasTmp, err := filesOf(fsys, e.ID)
+	if err != nil {
+		return fmt.Errorf("writing boot entry %s: %w", e.ID, err)
+	}
+	tmp := path.Join(EntriesDir, e.ID+".tmp")
+	if err := replaceFile(fsys, tmp, hasTmp, olds, path.Join(EntriesDir, e.FileName()), e.Render()); err != nil {
+		return fmt.Errorf("writing boot entry %s: %w", e.FileName(), err)
+	}
+	return nil
+}
+
+// WriteLoaderConf writes LoaderConf(timeout) to LoaderConfPath, the same way
+// WriteEntry writes an entry.
+func WriteLoaderConf(fsys FS, timeout int) error {
+	dir := path.Dir(LoaderConfPath)
+	if err := fsys.Mkdir(dir); err != nil {
+		return fmt.Errorf("writing %s: creating %s: %w", LoaderConfPath, dir, err)
+	}
+	des, err := fsys.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", LoaderConfPath, err)
+	}
+	tmp := LoaderConfPath + ".tmp"
+	var olds []string
+	if has(des, path.Base(LoaderConfPath)) {
+		olds = []string{LoaderConfPath}
+	}
+	if err := replaceFile(fsys, tmp, has(des, path.Base(tmp)), olds, LoaderConfPath, LoaderConf(timeout)); err != nil {
+		return fmt.Errorf("writing %s: %w", LoaderConfPath, err)
+	}
+	return nil
+}
+
+// SetCounter renames the entry file of id so that its counter is c (nil:
+// no counter, the entry is good). Renaming is all systemd-boot and
+// systemd-bless-boot ever do to an entry; the contents are not touched.
+func SetCounter(fsys FS, id string, c *Counter) error {
+	if c != nil && (c.Left < 0 || c.Done < 0) {
+		return fmt.Errorf("setting counter of %s to %+v: %w", id, *c, ErrInvalidEntry)
+	}
+	olds, _, err := filesOf(fsys, id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("setting counter of %s: %w", id, err)
+	case len(olds) == 0:
+		return fmt.Errorf("setting counter of %s: %w", id, ErrNoEntry)
+	case len(olds) > 1:
+		return fmt.Errorf("setting counter of %s: %v: %w", id, olds, ErrDuplicateEntry)
+	}
+	old := path.Base(olds[0])
+	diskID, _, _ := ParseName(old) // keep the case of the name on disk
+	name := Entry{ID: diskID, Counter: c}.FileName()
+	if name == old {
+		return nil
+	}
+	if err := fsys.Rename(olds[0], path.Join(EntriesDir, name)); err != nil {
+		return fmt.Errorf("setting counter of %s: renaming %s to %s: %w", id, old, name, err)
+	}
+	return syncDir(fsys, EntriesDir)
+}
+
+// replaceFile writes data to final through tmp. The first of olds (the
+// files final replaces, paths) is recycled as tmp unless tmp exists; the
+// rest are removed before final appears.
+func replaceFile(fsys FS, tmp string, hasTmp bool, olds []string, final string, data []byte) error {
+	if !hasTmp && len(olds) > 0 {
+		if err := fsys.Rename(olds[0], tmp); err != nil {
+			return fmt.Errorf("renaming %s to %s: %w", olds[0], tmp, err)
+		}
+		olds = olds[1:]
+	}
+	for _, old := range olds {
+		if err := fsys.Remove(old); err != nil {
+			return fmt.Errorf("removing %s: %w", old, err)
+		}
+	}
+	if err := writeFile(fsys, tmp, data); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
+	}
+	if err := fsys.Rename(tmp, final); err != nil {
+		return fmt.Errorf("renaming %s to %s: %w", tmp, final, err)
+	}
+	return syncDir(fsys, path.Dir(final))
+}
+
+// filesOf lists the entry files of id (paths) and whether "<id>.tmp"
+// exists. Names are compared case-insensitively, as on FAT.
+func filesOf(fsys FS, id string) (olds []string, hasTmp bool, err error) {
+	des, err := fsys.ReadDir(EntriesDir)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, name := range entryNames(des) {
+		if got, _, _ := ParseName(name); strings.EqualFold(got, id) {
+			olds = append(olds, path.Join(EntriesDir, name))
+		}
+	}
+	return olds, has(des, id+".tmp"), nil
+}
+
+// entryNames picks the files of a directory listing that systemd-boot
+// reads as entries.
+func entryNames(des []fs.DirEntry) []string {
+	var names []string
+	for _, de := range des {
+		name := de.Name()
+		if de.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "auto-") {
+			continue
+		}
+		if _, _, err := ParseName(name); err == nil {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func has(des []fs.DirEntry, name string) bool {
+	for _, de := range des {
+		if strings.EqualFold(de.Name(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+func readFile(fsys FS, name string) ([]byte, error) {
+	f, err := fsys.OpenFile(name, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// writeFile creates or truncates name and writes data. It opens with
+// O_RDWR: go-diskfs v1.9.4 refuses writes to files opened O_WRONLY.
+func writeFile(fsys FS, name string, data []byte) (err error) {
+	f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if s, ok := f.(interface{ Sync() error }); ok {
+		return s.Sync()
+	}
+	return nil
+}
+
+func syncDir(fsys FS, dir string) error {
+	if s, ok := fsys.(dirSyncer); ok {
+		if err := s.SyncDir(dir); err != nil {
+			return fmt.Errorf("syncing %s: %w", dir, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+// Package artifact builds and reads the ros OS artifact: an OCI image whose
+// three layers are the raw kernel, initramfs and squashfs rootfs files.
+//
+// The image is an ordinary OCI image manifest, so every go-containerregistry
+// sink (layout, remote, tarball) and source works with it. Layers are raw
+// blobs: a layer's DiffID is its Digest, and its bytes are never decompressed
+// by this package (use OpenPart, not v1.Layer.Uncompressed, which would
+// decompress the zstd initramfs).
+package artifact
+
+import (
+	"errors"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Media types of the ros OS artifact.
+const (
+	ConfigMediaType    types.MediaType = "application/vnd.ros.os.config.v1+json"
+	KernelMediaType    types.MediaType = "application/vnd.ros.os.kernel.v1"
+	InitramfsMediaType types.MediaType = "application/vnd.ros.os.initramfs.v1"
+	RootfsMediaType    types.MediaType = "application/vnd.ros.os.rootfs.v1.squashfs"
+)
+
+// Title is the org.opencontainers.image.title of every ros OS artifact.
+const Title = "ros"
+
+// Annotation keys from the OCI image spec.
+const (
+	AnnotationVersion = "org.opencontainers.image.version"
+	AnnotationTitle   = "org.opencontainers.image.title"
+	AnnotationRefName = "org.opencontainers.image.ref.name"
+)
+
+// Errors users act on.
+var (
+	// ErrBadVersion: the version is not a semantic version.
+	ErrBadVersion = errors.New("version is not a semantic version")
+	// ErrNotROSImage: the image is not a ros OS artifact.
+	ErrNotROSImage = errors.New("not a ros OS image")
+	// ErrWrongArch: the image is for another architecture.
+	ErrWrongArch = errors.New("wrong architecture")
+	// ErrDigestMismatch: a blob's bytes do not match its digest or size.
+	ErrDigestMismatch = errors.New("digest mismatch")
+	// ErrTagNotFound: an OCI layout holds no image with the asked tag.
+	ErrTagNotFound = errors.New("tag not found")
+	// ErrTagRequired: an OCI layout holds several images and no tag was given.
+	ErrTagRequired = errors.New("tag required")
+)
+
+// Parts are the paths of the files that make up an OS image.
+type Parts struct {
+	Kernel, Initramfs, Rootfs string
+}
+
+// Config is the image config blob, of media type ConfigMediaType.
+type Config struct {
+	Version      string `json:"version"`
+	Architecture string `json:"architecture"`
+	OS           string `json:"os"`
+	Cmdline      string `json:"cmdline"`
+	Parts        Blobs  `json:"parts"`
+}
+
+// Blobs names the content of each part.
+type Blobs struct {
+	Kernel    Blob `json:"kernel"`
+	Initramfs Blob `json:"initramfs"`
+	Rootfs    Blob `json:"rootfs"`
+}
+
+// Blob is the digest and size of one part.
+type Blob struct {
+	Digest v1.Hash `json:"digest"`
+	Size   int64   `json:"size"`
+}
+
+// part describes one layer: its name in errors and config, and its media type.
+type part struct {
+	name      string
+	mediaType types.MediaType
+	path      func(Parts) string
+	blob      func(*Blobs) *Blob
+}
+
+// layerParts lists the layers in manifest order.
+var layerParts = []part{
+	{"kernel", KernelMediaType, func(p Parts) string { return p.Kernel }, func(b *Blobs) *Blob { return &b.Kernel }},
+	{"initramfs", InitramfsMediaType, func(p Parts) string { return p.Initramfs }, func(b *Blobs) *Blob { return &b.Initramfs }},
+	{"rootfs", RootfsMediaType, func(p Parts) string { return p.Rootfs }, func(b *Blobs) *Blob { return &b.Rootfs }},
+}
+
+// partOf returns the part with media type mt.
+func partOf(mt types.MediaType) (part, bool) {
+	for _, p := range layerParts {
+		if p.mediaType == mt {
+			return p, true
+		}
+	}
+	return part{}, false
+}

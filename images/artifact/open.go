@@ -1,0 +1,123 @@
+package artifact
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Transport prefixes of Open references, as in skopeo.
+const (
+	LayoutPrefix  = "oci-layout:"
+	ArchivePrefix = "oci-archive:"
+)
+
+// Open reads the image at ref, which is one of:
+//
+//	REGISTRY/REPO:TAG or REGISTRY/REPO@DIGEST   a registry (authn.DefaultKeychain)
+//	oci-layout:DIR[:TAG]                       an OCI image layout directory
+//	oci-archive:FILE[:TAG]                     a tar of an OCI image layout, read in place
+//
+// Without a TAG, a layout or archive must hold exactly one image. Open does
+// not check the image: call Inspect.
+func Open(ref string, opts ...Option) (v1.Image, error) {
+	o := makeOptions(opts)
+	if rest, ok := strings.CutPrefix(ref, LayoutPrefix); ok {
+		return openLayout(splitTag(rest))
+	}
+	if rest, ok := strings.CutPrefix(ref, ArchivePrefix); ok {
+		return openArchive(splitTag(rest))
+	}
+	return openRemote(ref, o)
+}
+
+// Push writes img to the registry reference ref.
+func Push(img v1.Image, ref string, opts ...Option) error {
+	o := makeOptions(opts)
+	r, err := name.ParseReference(ref, o.nameOptions()...)
+	if err != nil {
+		return fmt.Errorf("parsing reference %q: %w", ref, err)
+	}
+	if err := remote.Write(r, img, o.remoteOptions()...); err != nil {
+		return fmt.Errorf("pushing %s: %w", r, err)
+	}
+	return nil
+}
+
+func openRemote(ref string, o options) (v1.Image, error) {
+	r, err := name.ParseReference(ref, o.nameOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("parsing reference %q: %w", ref, err)
+	}
+	img, err := remote.Image(r, o.remoteOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", r, err)
+	}
+	return img, nil
+}
+
+// splitTag splits "PATH[:TAG]". A tag never holds a '/', so "a:b/c" is a path.
+func splitTag(s string) (path, tag string) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 || strings.ContainsRune(s[i+1:], '/') {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
+}
+
+// selectImage picks the image named tag from an index, or the only image
+// when tag is empty.
+func selectImage(descs []v1.Descriptor, tag string) (v1.Descriptor, error) {
+	images := slices.DeleteFunc(slices.Clone(descs), func(d v1.Descriptor) bool {
+		return d.MediaType != types.OCIManifestSchema1 && d.MediaType != types.DockerManifestSchema2
+	})
+	if tag == "" {
+		if len(images) != 1 {
+			return v1.Descriptor{}, fmt.Errorf("%w: layout holds %d images (tags: %s), add :TAG to the reference", ErrTagRequired, len(images), tagList(images))
+		}
+		return images[0], nil
+	}
+	for _, d := range images {
+		if d.Annotations[AnnotationRefName] == tag {
+			return d, nil
+		}
+	}
+	return v1.Descriptor{}, fmt.Errorf("%w: no image tagged %q (tags: %s)", ErrTagNotFound, tag, tagList(images))
+}
+
+func tagList(descs []v1.Descriptor) string {
+	if len(descs) == 0 {
+		return "none"
+	}
+	tags := make([]string, 0, len(descs))
+	for _, d := range descs {
+		tags = append(tags, refName(d))
+	}
+	return strings.Join(tags, ", ")
+}
+
+// refName is the tag of d, or its digest if it has none.
+func refName(d v1.Descriptor) string {
+	if t := d.Annotations[AnnotationRefName]; t != "" {
+		return t
+	}
+	return "untagged " + d.Digest.String()
+}
+
+// checkDigest guards against a manifest blob that does not match the
+// index that names it; ggcr's layout reader does not check this.
+func checkDigest(img v1.Image, desc v1.Descriptor) error {
+	h, err := img.Digest()
+	if err != nil {
+		return fmt.Errorf("reading manifest %s: %w", desc.Digest, err)
+	}
+	if h != desc.Digest {
+		return fmt.Errorf("reading manifest: %w: got %s, want %s", ErrDigestMismatch, h, desc.Digest)
+	}
+	return nil
+}
