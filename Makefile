@@ -32,12 +32,12 @@ unit-test: deps
 
 # The QEMU boot tests: they boot what `make image` built.
 qemu-test: image
-	go test -tags qemu -count=1 -timeout 40m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; exit $${PIPESTATUS[0]}
+	go test -tags e2e -count=1 -timeout 40m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; exit $${PIPESTATUS[0]}
 
 test: unit-test qemu-test
 
 bench: image
-	go test -tags qemu -run '^$$' -bench . -benchtime 1x -count=1 -timeout 40m ./test/...
+	go test -tags e2e -run '^$$' -bench . -benchtime 1x -count=1 -timeout 40m ./test/...
 
 # make push REF=localhost:5000/ros/os:0.1.0 [INSECURE=1]
 push: image

@@ -17,23 +17,32 @@ type Deb struct {
 	Name, Version, Arch, File string // File: the .deb's base name in the cache
 }
 
-// ErrNoPackage marks a package apt does not know.
-var ErrNoPackage = errors.New("package not found in the apt sources")
+// Errors users act on.
+var (
+	ErrNoPackage      = errors.New("package not found in the apt sources")
+	ErrAptUnreachable = errors.New("apt cannot fetch packages")
+)
 
 // Apt fetches and unpacks Debian packages into a cache directory.
 type Apt struct {
 	Cache string // build/cache: debs/ and root/ live here
 	Run   func(name string, args ...string) ([]byte, error)
+	RunIn func(dir, name string, args ...string) ([]byte, error)
 }
 
 // NewApt returns an Apt that runs the real apt tools.
 func NewApt(cache string) *Apt {
-	return &Apt{Cache: cache, Run: runTool}
+	return &Apt{Cache: cache, Run: runTool, RunIn: runToolIn}
 }
 
 func runTool(name string, args ...string) ([]byte, error) {
+	return runToolIn("", name, args...)
+}
+
+func runToolIn(dir, name string, args ...string) ([]byte, error) {
 	var stderr bytes.Buffer
 	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -156,11 +165,9 @@ func (a *Apt) download(dir string, debs []Deb) error {
 	if len(want) == 0 {
 		return nil
 	}
-	cmd := exec.Command("apt-get", append([]string{"download", "-q"}, want...)...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("downloading %d packages with apt-get (is the Debian mirror reachable? run apt-get update): %w: %s",
-			len(want), err, lastLine(string(out)))
+	if _, err := a.RunIn(dir, "apt-get", append([]string{"download", "-q"}, want...)...); err != nil {
+		return fmt.Errorf("%w: downloading %d packages with apt-get failed (check the network and the apt sources, then run apt-get update): %v",
+			ErrAptUnreachable, len(want), err)
 	}
 	return nil
 }

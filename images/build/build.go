@@ -19,6 +19,7 @@ type Options struct {
 	Out     string // where vmlinuz, initrd and rootfs.squashfs are written
 	Version string
 	Logf    func(format string, a ...any)
+	Apt     *Apt // nil: the real apt tools
 }
 
 // Result names the built parts.
@@ -35,25 +36,31 @@ const (
 	RootfsFile    = "rootfs.squashfs"
 )
 
-// Build assembles the OS. Outputs are written under Out/.work and moved into
-// place only when all of them are complete.
+// Build assembles the OS. Outputs are written to Out.tmp, which replaces
+// Out only when every part is complete: a failed build leaves the previous
+// Out as it was and nothing half-written under its name.
 func Build(o Options) (*Result, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	work := filepath.Join(o.Out, ".work")
-	if err := os.RemoveAll(work); err != nil {
-		return nil, fmt.Errorf("cleaning %s: %w", work, err)
+	if o.Apt == nil {
+		o.Apt = NewApt(o.Cache)
 	}
+	if _, err := os.Stat(o.Ros); err != nil {
+		return nil, fmt.Errorf("reading the ros binary (build it first with make ros): %w", err)
+	}
+	work := filepath.Clean(o.Out) + ".tmp"
+	_ = os.RemoveAll(work)
 	if err := os.MkdirAll(work, 0o755); err != nil {
-		return nil, fmt.Errorf("creating the output directory (choose a writable --out): %w", err)
+		return nil, fmt.Errorf("creating the output directory %s (choose a writable --out): %w", o.Out, err)
 	}
-	b := &builder{o: o, work: work, apt: NewApt(o.Cache)}
+	b := &builder{o: o, work: work, apt: o.Apt}
 	res, err := b.run()
 	if err != nil {
+		_ = os.RemoveAll(work)
 		return nil, err
 	}
-	return res, os.RemoveAll(work)
+	return res, nil
 }
 
 type builder struct {
@@ -125,13 +132,22 @@ func (b *builder) copyKernel() error {
 	return copyFile(b.kernel.Vmlinuz(), filepath.Join(b.work, KernelFile))
 }
 
+// publish drops the staging trees and swaps the finished parts into Out.
 func (b *builder) publish() error {
-	for _, f := range []string{KernelFile, InitramfsFile, RootfsFile} {
-		if err := os.Rename(filepath.Join(b.work, f), filepath.Join(b.o.Out, f)); err != nil {
-			return fmt.Errorf("publishing %s: %w", f, err)
+	for _, d := range []string{"rootfs", "initramfs"} {
+		if err := os.RemoveAll(filepath.Join(b.work, d)); err != nil {
+			return fmt.Errorf("cleaning %s: %w", d, err)
 		}
 	}
-	return nil
+	old := filepath.Clean(b.o.Out) + ".old"
+	_ = os.RemoveAll(old)
+	if err := os.Rename(b.o.Out, old); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("publishing the parts: %w", err)
+	}
+	if err := os.Rename(b.work, b.o.Out); err != nil {
+		return fmt.Errorf("publishing the parts: %w", err)
+	}
+	return os.RemoveAll(old)
 }
 
 func copyFile(src, dst string) error {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -63,7 +64,8 @@ func LoadSpec(path string) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)
+		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", ";")
+		return nil, fmt.Errorf("%w: %s: %s", ErrBadSpec, path, strings.Join(strings.Fields(msg), " "))
 	}
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)

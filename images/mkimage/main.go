@@ -10,10 +10,14 @@ import (
 )
 
 func main() {
-	root := &cobra.Command{Use: "mkimage", Short: "Build and push the ros OS image", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newBuildCmd(), newPushCmd())
-	if err := root.Execute(); err != nil {
+	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "mkimage:", err)
 		os.Exit(1)
 	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{Use: "mkimage", Short: "Build and push the ros OS image", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(newBuildCmd(), newPushCmd())
+	return root
 }

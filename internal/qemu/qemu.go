@@ -1,0 +1,153 @@
+// Package qemu boots ros in QEMU (TCG) for tests and benchmarks, with the
+// serial console captured so tests can wait for what a user would see.
+package qemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+)
+
+// Config describes one VM.
+type Config struct {
+	Kernel, Initrd, Append string   // direct kernel boot
+	Disks                  []string // raw disk images, virtio
+	OVMF                   bool     // boot the first disk through UEFI (OVMF)
+	MemoryMB, CPUs         int
+	Extra                  []string // more qemu arguments
+	Log                    io.Writer // a copy of the console, e.g. a file
+}
+
+// VM is a running QEMU.
+type VM struct {
+	Console *Console
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	done    chan struct{}
+	err     error
+	cleanup func()
+}
+
+// ErrExited is returned by waits when QEMU exits before the wait is over.
+var ErrExited = errors.New("qemu exited")
+
+// Start boots a VM. Kill (or Wait) must be called to release it.
+func Start(ctx context.Context, c Config) (*VM, error) {
+	args, cleanup, err := c.args()
+	if err != nil {
+		return nil, err
+	}
+	vm := &VM{Console: newConsole(c.Log), done: make(chan struct{}), cleanup: cleanup}
+	vm.cmd = exec.CommandContext(ctx, "qemu-system-x86_64", args...)
+	vm.cmd.Stdout, vm.cmd.Stderr = vm.Console, vm.Console
+	if vm.stdin, err = vm.cmd.StdinPipe(); err != nil {
+		cleanup()
+		return nil, fmt.Errorf("starting qemu: %w", err)
+	}
+	if err := vm.cmd.Start(); err != nil {
+		cleanup()
+		return nil, fmt.Errorf("starting qemu: %w", err)
+	}
+	go vm.wait()
+	return vm, nil
+}
+
+func (vm *VM) wait() {
+	vm.err = vm.cmd.Wait()
+	vm.cleanup()
+	vm.Console.close()
+	close(vm.done)
+}
+
+func (c Config) args() ([]string, func(), error) {
+	mem, cpus := c.MemoryMB, c.CPUs
+	if mem == 0 {
+		mem = 2048
+	}
+	if cpus == 0 {
+		cpus = 2
+	}
+	args := []string{"-machine", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
+		"-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"}
+	if c.Kernel != "" {
+		args = append(args, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Append)
+	}
+	for _, d := range c.Disks {
+		args = append(args, "-drive", "file="+d+",if=virtio,format=raw")
+	}
+	cleanup := func() {}
+	if c.OVMF {
+		fw, clean, err := ovmfArgs()
+		if err != nil {
+			return nil, nil, err
+		}
+		args, cleanup = append(args, fw...), clean
+	}
+	return append(args, c.Extra...), cleanup, nil
+}
+
+// OVMF firmware from Debian's ovmf package; the variables store is a copy.
+const (
+	ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+	ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+)
+
+func ovmfArgs() ([]string, func(), error) {
+	vars, err := os.CreateTemp("", "ros-ovmf-vars-*.fd")
+	if err != nil {
+		return nil, nil, fmt.Errorf("copying OVMF variables: %w", err)
+	}
+	src, err := os.Open(ovmfVars)
+	if err != nil {
+		vars.Close()
+		return nil, nil, fmt.Errorf("copying OVMF variables (apt-get install ovmf): %w", err)
+	}
+	defer src.Close()
+	_, err = io.Copy(vars, src)
+	vars.Close()
+	cleanup := func() { os.Remove(vars.Name()) }
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("copying OVMF variables: %w", err)
+	}
+	return []string{"-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + ovmfCode,
+		"-drive", "if=pflash,format=raw,unit=1,file=" + vars.Name()}, cleanup, nil
+}
+
+// Send types s on the serial console.
+func (vm *VM) Send(s string) error {
+	_, err := io.WriteString(vm.stdin, s)
+	return err
+}
+
+// Wait waits for QEMU to exit, killing it after timeout.
+func (vm *VM) Wait(timeout time.Duration) error {
+	select {
+	case <-vm.done:
+		return vm.err
+	case <-time.After(timeout):
+		vm.Kill()
+		return fmt.Errorf("qemu still running after %s: killed", timeout)
+	}
+}
+
+// Kill stops QEMU at once.
+func (vm *VM) Kill() {
+	_ = vm.cmd.Process.Kill()
+	<-vm.done
+}
+
+// Exited reports whether QEMU has exited.
+func (vm *VM) Exited() bool {
+	select {
+	case <-vm.done:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,96 @@
+//go:build e2e
+
+// Package test holds the end-to-end tests: they boot what `make image` built
+// in QEMU and assert on what a user sees on the console. `make test` runs them
+// (go test -tags e2e ./test/); plain `go test ./...` does not build them.
+package test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/internal/qemu"
+)
+
+// repo is the repository root; build outputs live under repo/build.
+var repo = func() string { d, _ := filepath.Abs(".."); return d }()
+
+func version(t testing.TB) string {
+	b, err := os.ReadFile(filepath.Join(repo, "VERSION"))
+	if err != nil {
+		t.Fatalf("reading VERSION: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// osImage opens the OS image `make image` wrote, tagged with VERSION.
+func osImage(t testing.TB) (artifact.Config, *extracted) {
+	t.Helper()
+	ref := "oci-layout:" + filepath.Join(repo, "build/oci") + ":" + version(t)
+	img, err := artifact.Open(ref)
+	if err != nil {
+		t.Fatalf("opening %s (run make image first): %v", ref, err)
+	}
+	cfg, err := artifact.Inspect(img)
+	if err != nil {
+		t.Fatalf("inspecting %s: %v", ref, err)
+	}
+	dir := t.TempDir()
+	ex := &extracted{Kernel: filepath.Join(dir, "vmlinuz"), Initrd: filepath.Join(dir, "initrd")}
+	extract(t, img, artifact.KernelMediaType, ex.Kernel)
+	extract(t, img, artifact.InitramfsMediaType, ex.Initrd)
+	return cfg, ex
+}
+
+type extracted struct{ Kernel, Initrd string }
+
+// extract writes one part of the image to a file, verifying its digest.
+func extract(t testing.TB, img v1.Image, mt types.MediaType, dst string) {
+	t.Helper()
+	rc, _, err := artifact.OpenPart(img, mt)
+	if err != nil {
+		t.Fatalf("opening %s: %v", mt, err)
+	}
+	defer rc.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, rc); err != nil {
+		t.Fatalf("reading %s: %v", mt, err)
+	}
+}
+
+// boot starts a VM whose console goes to the test log on failure.
+func boot(t testing.TB, c qemu.Config) *qemu.VM {
+	t.Helper()
+	logf, err := os.Create(filepath.Join(t.TempDir(), "console.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Log = logf
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	vm, err := qemu.Start(ctx, c)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		vm.Kill()
+		cancel()
+		if t.Failed() {
+			t.Logf("console (last 40 lines):\n%s", vm.Console.Tail(40))
+		}
+	})
+	return vm
+}
