@@ -19,7 +19,7 @@ type Config struct {
 	Disks                  []string // raw disk images, virtio
 	OVMF                   bool     // boot the first disk through UEFI (OVMF)
 	MemoryMB, CPUs         int
-	Extra                  []string // more qemu arguments
+	Extra                  []string  // more qemu arguments
 	Log                    io.Writer // a copy of the console, e.g. a file
 }
 
