@@ -1,5 +1,7 @@
 // Package artifact builds and reads the ros OS artifact: an OCI image whose
-// three layers are the raw kernel, initramfs and squashfs rootfs files.
+// three layers are the raw kernel, the raw initramfs, and the root
+// filesystem: an uncompressed squashfs (what a slot holds) carried as one xz
+// stream (what is downloaded). See OpenRootfs.
 //
 // The image is an ordinary OCI image manifest, so every go-containerregistry
 // sink (layout, remote, tarball) and source works with it. Layers are raw
@@ -20,7 +22,7 @@ const (
 	ConfigMediaType    types.MediaType = "application/vnd.ros.os.config.v1+json"
 	KernelMediaType    types.MediaType = "application/vnd.ros.os.kernel.v1"
 	InitramfsMediaType types.MediaType = "application/vnd.ros.os.initramfs.v1"
-	RootfsMediaType    types.MediaType = "application/vnd.ros.os.rootfs.v1.squashfs"
+	RootfsMediaType    types.MediaType = "application/vnd.ros.os.rootfs.v1.squashfs+xz"
 )
 
 // Title is the org.opencontainers.image.title of every ros OS artifact.
@@ -49,9 +51,10 @@ var (
 	ErrTagRequired = errors.New("tag required")
 )
 
-// Parts are the paths of the files that make up an OS image.
+// Parts are the paths of the files that make up an OS image. Rootfs is the
+// xz stream of Squashfs; Squashfs is only read to record its digest.
 type Parts struct {
-	Kernel, Initramfs, Rootfs string
+	Kernel, Initramfs, Rootfs, Squashfs string
 }
 
 // Config is the image config blob, of media type ConfigMediaType.
@@ -70,10 +73,12 @@ type Blobs struct {
 	Rootfs    Blob `json:"rootfs"`
 }
 
-// Blob is the digest and size of one part.
+// Blob is the digest and size of one part. For the rootfs, Uncompressed
+// names the squashfs inside the xz stream: what a slot holds once written.
 type Blob struct {
-	Digest v1.Hash `json:"digest"`
-	Size   int64   `json:"size"`
+	Digest       v1.Hash `json:"digest"`
+	Size         int64   `json:"size"`
+	Uncompressed *Blob   `json:"uncompressed,omitempty"`
 }
 
 // part describes one layer: its name in errors and config, and its media type.

@@ -31,6 +31,9 @@ func New(parts Parts, version, arch, cmdline string) (v1.Image, error) {
 		return nil, err
 	}
 	cfg := newConfig(layers, version, arch, cmdline)
+	if cfg.Parts.Rootfs.Uncompressed, err = hashSquashfs(parts.Squashfs); err != nil {
+		return nil, err
+	}
 	img, err := newImage(cfg, layers)
 	if err != nil {
 		return nil, fmt.Errorf("building image: %w", err)
@@ -74,6 +77,23 @@ func hashFile(p part, path string) (*fileLayer, error) {
 	}
 	desc := v1.Descriptor{MediaType: p.mediaType, Digest: h, Size: n}
 	return &fileLayer{part: p, path: path, desc: desc}, nil
+}
+
+// hashSquashfs records the digest of the uncompressed root filesystem.
+func hashSquashfs(path string) (*Blob, error) {
+	if path == "" {
+		return nil, errors.New("hashing rootfs: no uncompressed squashfs given")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("hashing rootfs: %w", err)
+	}
+	defer f.Close()
+	h, n, err := v1.SHA256(f)
+	if err != nil {
+		return nil, fmt.Errorf("hashing rootfs %s: %w", path, err)
+	}
+	return &Blob{Digest: h, Size: n}, nil
 }
 
 func newConfig(layers []*fileLayer, version, arch, cmdline string) Config {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -27,12 +28,24 @@ func testParts(t *testing.T, dir string) Parts {
 	p := Parts{
 		Kernel:    filepath.Join(dir, "vmlinuz"),
 		Initramfs: filepath.Join(dir, "initramfs.cpio.zst"),
-		Rootfs:    filepath.Join(dir, "rootfs.squashfs"),
+		Rootfs:    filepath.Join(dir, "rootfs.squashfs.xz"),
+		Squashfs:  filepath.Join(dir, "rootfs.squashfs"),
 	}
 	writeFile(t, p.Kernel, gzipped(t, randomBytes(t, 3000)))
 	writeFile(t, p.Initramfs, zstded(t, randomBytes(t, 5000)))
-	writeFile(t, p.Rootfs, append([]byte("hsqs"), randomBytes(t, 8000)...))
+	writeFile(t, p.Squashfs, append([]byte("hsqs"), randomBytes(t, 8000)...))
+	writeFile(t, p.Rootfs, xzed(t, p.Squashfs))
 	return p
+}
+
+// xzed compresses a file with xz(1), as the image build does.
+func xzed(t *testing.T, path string) []byte {
+	t.Helper()
+	out, err := exec.Command("xz", "--stdout", "--x86", "--lzma2", path).Output()
+	if err != nil {
+		t.Fatalf("xz %s: %v", path, err)
+	}
+	return out
 }
 
 func randomBytes(t *testing.T, n int) []byte {

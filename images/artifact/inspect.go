@@ -87,6 +87,9 @@ func checkConfig(cfg Config, m *v1.Manifest, arch string) error {
 			return err
 		}
 	}
+	if u := cfg.Parts.Rootfs.Uncompressed; u == nil || u.Size <= 0 {
+		return fmt.Errorf("%w: config does not name the uncompressed rootfs", ErrNotROSImage)
+	}
 	if cfg.OS != "linux" {
 		return fmt.Errorf("%w: os is %q, want linux", ErrNotROSImage, cfg.OS)
 	}

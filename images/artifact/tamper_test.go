@@ -145,6 +145,7 @@ func TestInspectInconsistent(t *testing.T) {
 		{"not linux", func(c *Config, _ []*fileLayer) []*fileLayer { c.OS = "windows"; return nil }, ErrNotROSImage},
 		{"layers swapped", func(_ *Config, l []*fileLayer) []*fileLayer { return []*fileLayer{l[1], l[0], l[2]} }, ErrNotROSImage},
 		{"two layers", func(_ *Config, l []*fileLayer) []*fileLayer { return l[:2] }, ErrNotROSImage},
+		{"no uncompressed rootfs", func(c *Config, _ []*fileLayer) []*fileLayer { c.Parts.Rootfs.Uncompressed = nil; return nil }, ErrNotROSImage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +154,10 @@ func TestInspectInconsistent(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := newConfig(layers, "1.0.0", "amd64", "")
+			cfg.Parts.Rootfs.Uncompressed, err = hashSquashfs(p.Squashfs)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if edited := tt.edit(&cfg, layers); edited != nil {
 				layers = edited
 			}

@@ -1,10 +1,12 @@
 package build
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -90,12 +92,30 @@ func copyInto(w *cpio.Writer, hdr *cpio.Header, p string) error {
 
 // WriteSquashfs packs dir into a squashfs image with mksquashfs, with every
 // file owned by root and every time set to 0 so builds are reproducible.
-func WriteSquashfs(run func(string, ...string) ([]byte, error), dir, out, comp string, opts []string) error {
+func WriteSquashfs(run func(string, ...string) ([]byte, error), dir, out string, opts []string) error {
 	_ = os.Remove(out)
 	args := append([]string{dir, out, "-noappend", "-no-progress", "-quiet", "-all-root",
-		"-no-xattrs", "-all-time", "0", "-mkfs-time", "0", "-reproducible", "-comp", comp}, opts...)
+		"-no-xattrs", "-all-time", "0", "-mkfs-time", "0", "-reproducible"}, opts...)
 	if _, err := run("mksquashfs", args...); err != nil {
 		return fmt.Errorf("writing the root filesystem: %w", err)
 	}
 	return nil
+}
+
+// WriteXz compresses in to out with xz(1); xz's output depends only on its
+// input and options (the block size is fixed, so not on the thread count).
+func WriteXz(in, out string, opts []string) error {
+	f, err := os.Create(out)
+	if err != nil {
+		return fmt.Errorf("compressing the root filesystem: %w", err)
+	}
+	defer f.Close()
+	cmd := exec.Command("xz", append(append([]string{"--stdout", "--quiet"}, opts...), in)...)
+	cmd.Stdout = f
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("compressing the root filesystem: xz: %w: %s", err, lastLine(stderr.String()))
+	}
+	return f.Close()
 }

@@ -86,7 +86,7 @@ func TestWriteSquashfsReproducible(t *testing.T) {
 	dir := sampleTree(t)
 	a, b := filepath.Join(t.TempDir(), "a.sqfs"), filepath.Join(t.TempDir(), "b.sqfs")
 	for _, out := range []string{a, b} {
-		if err := WriteSquashfs(runTool, dir, out, "lz4", nil); err != nil {
+		if err := WriteSquashfs(runTool, dir, out, []string{"-comp", "lz4"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -24,16 +24,17 @@ type Options struct {
 
 // Result names the built parts.
 type Result struct {
-	Kernel, Initramfs, Rootfs string
-	KernelRelease             string
-	Packages                  []Deb
+	Kernel, Initramfs, Rootfs, RootfsXz string
+	KernelRelease                       string
+	Packages                            []Deb
 }
 
 // Parts are the file names of the outputs inside Options.Out.
 const (
 	KernelFile    = "vmlinuz"
 	InitramfsFile = "initrd"
-	RootfsFile    = "rootfs.squashfs"
+	RootfsFile    = "rootfs.squashfs"    // what a slot holds
+	RootfsXzFile  = "rootfs.squashfs.xz" // what the OS image carries
 )
 
 // Build assembles the OS. Outputs are written to Out.tmp, which replaces
@@ -92,7 +93,7 @@ func (b *builder) run() (*Result, error) {
 	}
 	return &Result{
 		Kernel: filepath.Join(b.o.Out, KernelFile), Initramfs: filepath.Join(b.o.Out, InitramfsFile),
-		Rootfs: filepath.Join(b.o.Out, RootfsFile), KernelRelease: b.kernel.Release, Packages: b.debs,
+		Rootfs: filepath.Join(b.o.Out, RootfsFile), RootfsXz: filepath.Join(b.o.Out, RootfsXzFile), KernelRelease: b.kernel.Release, Packages: b.debs,
 	}, nil
 }
 
@@ -185,6 +186,11 @@ func treeDigest(dir string) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
 
 func hashEntry(h io.Writer, dir, p string) error {

@@ -175,23 +175,33 @@ func (b *builder) addServices(t *Tree) error {
 	return WriteServiceImages(out, b.o.Spec.Services, busybox, applets, tag, b.o.Spec.Architecture)
 }
 
-// squash packs the tree, reusing a cached image when the tree is unchanged.
+// squash packs the tree into the slot image and its xz stream, reusing the
+// cached pair when the tree and options are unchanged (xz takes ~1 min).
 func (b *builder) squash(dir string) error {
 	sum, err := treeDigest(dir)
 	if err != nil {
 		return err
 	}
-	comp := b.o.Spec.Rootfs
-	key := sum + "-" + comp.Compression + "-" + strings.Join(comp.Options, "_")
-	cached := filepath.Join(b.o.Cache, "squashfs", key+".squashfs")
-	out := filepath.Join(b.work, RootfsFile)
-	if _, err := os.Stat(cached); err == nil {
-		return copyFile(cached, out)
+	opts := b.o.Spec.Rootfs
+	key := sha256Hex(sum + strings.Join(opts.SquashfsOptions, " ") + "|" + strings.Join(opts.XzOptions, " "))
+	cached := filepath.Join(b.o.Cache, "rootfs", key)
+	sq, xz := filepath.Join(b.work, RootfsFile), filepath.Join(b.work, RootfsXzFile)
+	if _, err := os.Stat(cached + ".xz"); err == nil {
+		if err := copyFile(cached+".squashfs", sq); err != nil {
+			return err
+		}
+		return copyFile(cached+".xz", xz)
 	}
-	if err := WriteSquashfs(b.apt.Run, dir, out, comp.Compression, comp.Options); err != nil {
+	if err := WriteSquashfs(b.apt.Run, dir, sq, opts.SquashfsOptions); err != nil {
 		return err
 	}
-	return cacheCopy(out, cached)
+	if err := WriteXz(sq, xz, opts.XzOptions); err != nil {
+		return err
+	}
+	if err := cacheCopy(sq, cached+".squashfs"); err != nil {
+		return err
+	}
+	return cacheCopy(xz, cached+".xz")
 }
 
 // cacheCopy stores a copy of out at cached, atomically.

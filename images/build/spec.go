@@ -39,10 +39,11 @@ type PackageSpec struct {
 	Files []string `yaml:"files"`
 }
 
-// RootfsSpec sets how the root filesystem image is compressed.
+// RootfsSpec sets how the root filesystem is packed for a slot
+// (mksquashfs options) and for the OS image (xz options).
 type RootfsSpec struct {
-	Compression string   `yaml:"compression"`
-	Options     []string `yaml:"options"`
+	SquashfsOptions []string `yaml:"squashfs_options"`
+	XzOptions       []string `yaml:"xz_options"`
 }
 
 // ServiceSpec is one system service image.

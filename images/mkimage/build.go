@@ -52,7 +52,7 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	if err != nil {
 		return err
 	}
-	img, err := artifact.New(artifact.Parts{Kernel: res.Kernel, Initramfs: res.Initramfs, Rootfs: res.Rootfs},
+	img, err := artifact.New(artifact.Parts{Kernel: res.Kernel, Initramfs: res.Initramfs, Rootfs: res.RootfsXz, Squashfs: res.Rootfs},
 		o.version, spec.Architecture, spec.Kernel.Cmdline)
 	if err != nil {
 		return err
