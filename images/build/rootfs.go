@@ -11,7 +11,7 @@ import (
 // Where things live in the root filesystem.
 const (
 	RosBinary      = "usr/bin/ros"
-	ServiceArchive = "usr/share/ros/images/services.tar"
+	ServiceImages  = "usr/share/ros/images" // NAME.tar per system service
 	BootEFI        = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 )
 
@@ -167,8 +167,8 @@ func (b *builder) addServices(t *Tree) error {
 	if err != nil {
 		return err
 	}
-	out := filepath.Join(t.Dir, ServiceArchive)
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	out := filepath.Join(t.Dir, ServiceImages)
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("writing service images: %w", err)
 	}
 	tag := strings.ReplaceAll(b.o.Version, "+", "_")

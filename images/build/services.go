@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -105,32 +105,34 @@ func serviceImage(base v1.Layer, s ServiceSpec, arch string) (v1.Image, error) {
 	return mutate.ConfigFile(img, cf)
 }
 
-// WriteServiceImages saves every service image, tagged ros/NAME:VERSION, in
-// one docker-load archive; the shared base layer is stored once.
-func WriteServiceImages(out string, specs []ServiceSpec, busybox []byte, applets []string, version, arch string) error {
+// WriteServiceImages saves each service image, tagged ros/NAME:VERSION, as
+// its own docker-load archive NAME.tar in dir. One archive per image keeps
+// the bytes reproducible (ggcr writes a multi-image archive in map order);
+// the shared base layer is loaded once, as Docker skips layers it has.
+func WriteServiceImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, version, arch string) error {
 	base, err := serviceBase(busybox, applets)
 	if err != nil {
 		return err
 	}
-	refs := map[name.Tag]v1.Image{}
 	for _, s := range specs {
-		img, err := serviceImage(base, s, arch)
-		if err != nil {
+		if err := writeServiceImage(dir, base, s, version, arch); err != nil {
 			return err
 		}
-		tag, err := name.NewTag(ServiceImageRepo + s.Name + ":" + version)
-		if err != nil {
-			return fmt.Errorf("tagging service %s: %w", s.Name, err)
-		}
-		refs[tag] = img
 	}
-	f, err := os.Create(out)
+	return nil
+}
+
+func writeServiceImage(dir string, base v1.Layer, s ServiceSpec, version, arch string) error {
+	img, err := serviceImage(base, s, arch)
 	if err != nil {
-		return fmt.Errorf("writing service images: %w", err)
+		return err
 	}
-	defer f.Close()
-	if err := tarball.MultiWrite(refs, f); err != nil {
-		return fmt.Errorf("writing service images: %w", err)
+	tag, err := name.NewTag(ServiceImageRepo + s.Name + ":" + version)
+	if err != nil {
+		return fmt.Errorf("tagging service %s: %w", s.Name, err)
 	}
-	return f.Close()
+	if err := tarball.WriteToFile(filepath.Join(dir, s.Name+".tar"), tag, img); err != nil {
+		return fmt.Errorf("writing service image %s: %w", s.Name, err)
+	}
+	return nil
 }

@@ -1,0 +1,112 @@
+//go:build e2e
+
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/crane"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/internal/registry"
+)
+
+// mkimage builds the image tool once per test binary.
+func mkimage(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(repo, "build", "mkimage")
+	cmd := exec.Command("go", "build", "-o", bin, "./images/mkimage")
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building mkimage: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = repo
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func layoutDigest(t testing.TB, dir, tag string) v1.Hash {
+	t.Helper()
+	img, err := artifact.Open("oci-layout:" + dir + ":" + tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// A second build from the same inputs (same packages, same ros binary), with
+// no cached root filesystem, gives the same image digest as `make image`.
+func TestBuildIsReproducible(t *testing.T) {
+	v := version(t)
+	cache := t.TempDir()
+	for _, d := range []string{"debs", "root"} { // packages may be shared; the rootfs may not
+		if err := os.Symlink(filepath.Join(repo, "build/cache", d), filepath.Join(cache, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	oci := filepath.Join(dir, "oci")
+	run(t, mkimage(t), "build", "--version", v, "--ros", "build/ros", "--cache", cache,
+		"--out", filepath.Join(dir, "os"), "--oci", oci)
+	if got, want := layoutDigest(t, oci, v), layoutDigest(t, filepath.Join(repo, "build/oci"), v); got != want {
+		t.Fatalf("rebuild gave %s, make image gave %s", got, want)
+	}
+}
+
+// The image pushes to a real registry (Debian's docker-registry) and reads
+// back with standard tools.
+func TestPushToRegistry(t *testing.T) {
+	v := version(t)
+	reg, err := registry.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	ref := reg.Addr + "/ros/os:" + v
+	out := run(t, mkimage(t), "push", "--insecure", "--from", "oci-layout:build/oci:"+v, ref)
+	if !strings.Contains(out, "pushed "+ref) {
+		t.Fatalf("push said %q", out)
+	}
+	raw, err := crane.Manifest(ref, crane.Insecure)
+	if err != nil {
+		t.Fatalf("crane manifest %s: %v", ref, err)
+	}
+	var m v1.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.MediaType != artifact.ConfigMediaType || len(m.Layers) != 3 ||
+		m.Layers[2].MediaType != artifact.RootfsMediaType || m.Annotations[artifact.AnnotationVersion] != v {
+		t.Fatalf("manifest in the registry is not the ros image:\n%s", raw)
+	}
+	img, err := artifact.Open(ref, artifact.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := artifact.Inspect(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Version != v || cfg.Parts.Rootfs.Uncompressed == nil {
+		t.Fatalf("config from the registry: %+v", cfg)
+	}
+}
