@@ -8,7 +8,7 @@ PKG     := github.com/ros-os/ros/internal/buildinfo
 LDFLAGS := -s -w -buildid= -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 export CGO_ENABLED := 0
 
-.PHONY: all deps ros image run test unit-test qemu-test bench push clean
+.PHONY: all deps ros image disk run test unit-test qemu-test bench push clean
 all: image
 
 deps:
@@ -23,8 +23,13 @@ image: deps ros
 	go run ./images/mkimage build --version '$(VERSION)' --ros $(BUILD)/ros \
 	  --cache $(BUILD)/cache --out $(BUILD)/os --oci $(BUILD)/oci
 
-run: image
-	hack/run-qemu.sh $(BUILD)/os
+# A fresh 4 GiB disk image with the built OS installed by `ros install`.
+disk: image
+	rm -f $(BUILD)/disk.img
+	$(BUILD)/ros install --device $(BUILD)/disk.img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION)
+
+run: disk
+	hack/run-qemu.sh $(BUILD)/disk.img
 
 unit-test: deps
 	go vet ./...
@@ -44,4 +49,4 @@ push: image
 	go run ./images/mkimage push --from oci-layout:$(BUILD)/oci:$(VERSION) $(if $(INSECURE),--insecure) '$(REF)'
 
 clean:
-	rm -rf $(BUILD)/os $(BUILD)/oci $(BUILD)/ros
+	rm -rf $(BUILD)/os $(BUILD)/oci $(BUILD)/ros $(BUILD)/disk.img

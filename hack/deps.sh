@@ -4,10 +4,10 @@
 set -euo pipefail
 
 pkgs=(qemu-system-x86 ovmf squashfs-tools dosfstools mtools e2fsprogs gdisk
-      cpio zstd kmod docker-registry util-linux)
+      cpio zstd kmod docker-registry util-linux xz-utils)
 # A command (or file) each package provides, to skip apt when all are present.
 checks=(qemu-system-x86_64 /usr/share/OVMF/OVMF_CODE_4M.fd mksquashfs mkfs.vfat mcopy
-        e2fsck sgdisk cpio zstd depmod docker-registry losetup)
+        e2fsck sgdisk cpio zstd depmod docker-registry losetup xz)
 
 missing=()
 for i in "${!pkgs[@]}"; do

@@ -1,0 +1,189 @@
+package installer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/diskfs/go-diskfs/backend/file"
+	"github.com/diskfs/go-diskfs/filesystem/squashfs"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/build"
+	"github.com/ros-os/ros/partitions"
+)
+
+// ESP paths of systemd-boot and of each slot's kernel and initramfs.
+const (
+	efiBoot    = "EFI/BOOT/BOOTX64.EFI"
+	efiSystemd = "EFI/systemd/systemd-bootx64.efi"
+	loaderTime = 0 // boot the chosen entry at once; hold a key for the menu
+)
+
+// SlotDir is the directory of a slot's kernel and initramfs on the ESP.
+func SlotDir(slot string) string { return "ros/" + slot }
+
+// esp writes files into a FAT filesystem at an offset of a disk or image
+// with mtools, the same way for /dev/vda and disk.img.
+type esp struct {
+	image string // path@@offset, mtools' syntax for a filesystem at an offset
+}
+
+func newESP(path string, p partitions.Placed) *esp {
+	return &esp{image: path + "@@" + strconv.FormatInt(p.Offset(), 10)}
+}
+
+func (e *esp) mkdir(dirs ...string) error {
+	for _, d := range dirs {
+		if err := run("mmd", "-i", e.image, "-D", "s", "::/"+d); err != nil {
+			return fmt.Errorf("creating %s on the ESP: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// put copies a local file to dst, replacing it.
+func (e *esp) put(src, dst string) error {
+	if err := run("mcopy", "-i", e.image, "-o", src, "::/"+dst); err != nil {
+		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
+	}
+	return nil
+}
+
+// putBytes writes data to dst through a temporary file.
+func (e *esp) putBytes(tmp string, data []byte, dst string) error {
+	src := filepath.Join(tmp, filepath.Base(dst))
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	return e.put(src, dst)
+}
+
+// writeESP formats the ESP, installs systemd-boot (taken from the slot just
+// written), the slot's kernel and initramfs, loader.conf, and last the boot
+// entry, which marks slot A good.
+func (in *install) writeESP(context.Context) error {
+	p, err := in.part(partitions.LabelESP)
+	if err != nil {
+		return err
+	}
+	if err := mkfsVfat(in.target.Path, p); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "ros-esp-")
+	if err != nil {
+		return fmt.Errorf("writing the ESP: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	e := newESP(in.target.Path, p)
+	steps := []func(*esp, string) error{in.putBootloader, in.putSlotFiles, in.putEntry}
+	for _, s := range steps {
+		if err := s(e, tmp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mkfsVfat(path string, p partitions.Placed) error {
+	sectors := strconv.FormatInt(p.Offset()/p.SectorSize, 10)
+	err := run("mkfs.fat", "-F", "32", "-n", "ROS-ESP", "-I", "-S", strconv.FormatInt(p.SectorSize, 10),
+		"--offset", sectors, path, strconv.FormatInt(p.Size()>>10, 10))
+	if err != nil {
+		return fmt.Errorf("formatting the ESP: %w", err)
+	}
+	return nil
+}
+
+func (in *install) putBootloader(e *esp, tmp string) error {
+	efi := filepath.Join(tmp, "systemd-bootx64.efi")
+	if err := in.extractFromSlot(build.BootEFI, efi); err != nil {
+		return err
+	}
+	if err := e.mkdir("EFI", "EFI/BOOT", "EFI/systemd", "loader", "loader/entries", "ros", SlotDir("a")); err != nil {
+		return err
+	}
+	for _, dst := range []string{efiBoot, efiSystemd} {
+		if err := e.put(efi, dst); err != nil {
+			return err
+		}
+	}
+	if err := e.putBytes(tmp, bootloader.LoaderConf(loaderTime), bootloader.LoaderConfPath); err != nil {
+		return err
+	}
+	return e.putBytes(tmp, []byte("type1\n"), "loader/entries.srel")
+}
+
+// extractFromSlot copies a file out of the squashfs in slot A.
+func (in *install) extractFromSlot(path, dst string) error {
+	p, err := in.part(partitions.RootLabel("a"))
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(in.target.Path)
+	if err != nil {
+		return fmt.Errorf("reading slot a: %w", err)
+	}
+	defer f.Close()
+	fs, err := squashfs.Read(file.New(f, true), p.Size(), p.Offset(), 0)
+	if err != nil {
+		return fmt.Errorf("reading slot a: %w", err)
+	}
+	src, err := fs.OpenFile(path, os.O_RDONLY)
+	if err != nil {
+		return fmt.Errorf("reading %s from slot a: %w", path, err)
+	}
+	return copyTo(dst, src)
+}
+
+func copyTo(dst string, src io.Reader) error {
+	out, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		out.Close()
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	return out.Close()
+}
+
+// putSlotFiles copies the kernel and initramfs, verified, into ros/a/.
+func (in *install) putSlotFiles(e *esp, tmp string) error {
+	parts := []struct {
+		mt   types.MediaType
+		name string
+	}{{artifact.KernelMediaType, "vmlinuz"}, {artifact.InitramfsMediaType, "initrd"}}
+	for _, p := range parts {
+		local := filepath.Join(tmp, p.name)
+		if err := extractPart(in.img, p.mt, local); err != nil {
+			return err
+		}
+		if err := e.put(local, SlotDir("a")+"/"+p.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func extractPart(img v1.Image, mt types.MediaType, dst string) error {
+	rc, _, err := artifact.OpenPart(img, mt)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return copyTo(dst, rc)
+}
+
+// putEntry writes slot A's boot entry, without a tries counter: a fresh
+// install is good by definition.
+func (in *install) putEntry(e *esp, tmp string) error {
+	entry := bootloader.SlotEntry("a", in.cfg.Version, in.cfg.Cmdline)
+	return e.putBytes(tmp, entry.Render(), bootloader.EntriesDir+"/"+entry.FileName())
+}

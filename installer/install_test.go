@@ -1,0 +1,290 @@
+package installer
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/build"
+	"github.com/ros-os/ros/partitions"
+)
+
+const diskSize = 3 << 30
+
+// needTools skips when a real tool is missing, except in CI, where make
+// deps has installed them all and a missing one is a failure.
+func needTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is not installed (make deps installs it)", tool)
+			}
+			t.Skipf("%s is not installed (make deps installs it)", tool)
+		}
+	}
+}
+
+// testImage writes a small but real OS image: a squashfs holding a fake
+// systemd-boot, as an xz stream, plus random kernel and initramfs bytes.
+func testImage(t *testing.T, arch string) string {
+	t.Helper()
+	needTools(t, "mksquashfs", "xz")
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	efi := filepath.Join(root, build.BootEFI)
+	write(t, efi, []byte("MZ fake systemd-boot"))
+	write(t, filepath.Join(root, "usr/bin/filler"), random(t, 300<<10))
+	p := artifact.Parts{Kernel: filepath.Join(dir, "vmlinuz"), Initramfs: filepath.Join(dir, "initrd"),
+		Squashfs: filepath.Join(dir, "rootfs.squashfs"), Rootfs: filepath.Join(dir, "rootfs.squashfs.xz")}
+	write(t, p.Kernel, random(t, 4096))
+	write(t, p.Initramfs, random(t, 2048))
+	if err := build.WriteSquashfs(runOut, root, p.Squashfs, []string{"-noI", "-noD", "-noF", "-noX"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := build.WriteXz(p.Squashfs, p.Rootfs, []string{"--x86", "--lzma2"}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := artifact.New(p, "1.0.0", arch, "console=ttyS0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(dir, "oci")
+	if err := artifact.WriteLayout(layout, img, "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	return "oci-layout:" + layout + ":1.0.0"
+}
+
+func runOut(name string, args ...string) ([]byte, error) {
+	return exec.Command(name, args...).CombinedOutput()
+}
+
+func write(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func random(t *testing.T, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func runInstall(t *testing.T, o Options) (*Report, error) {
+	t.Helper()
+	needTools(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz")
+	return Install(context.Background(), o)
+}
+
+// An install into a new image file gives a disk that the real tools find
+// clean, with slot A, systemd-boot and a good entry for slot A.
+func TestInstallImageFile(t *testing.T) {
+	ref := testImage(t, "amd64")
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	cc := filepath.Join(t.TempDir(), "cc.yml")
+	write(t, cc, []byte("#cloud-config\nhostname: test\n"))
+	rep, err := runInstall(t, Options{Device: disk, Image: ref, Size: diskSize, CloudConfig: cc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Version != "1.0.0" || rep.SlotBytes == 0 || len(rep.Phases) != 6 {
+		t.Fatalf("report: %+v", rep)
+	}
+	checkDisk(t, disk, rep)
+	if got := stateFile(t, disk, CloudConfigPath); got != "#cloud-config\nhostname: test\n" {
+		t.Fatalf("cloud-config on STATE: %q", got)
+	}
+}
+
+// checkDisk runs sgdisk, fsck.fat, e2fsck and unsquashfs on the installed
+// disk and reads the ESP back with mtools.
+func checkDisk(t *testing.T, disk string, rep *Report) {
+	t.Helper()
+	needTools(t, "sgdisk", "fsck.fat", "e2fsck", "unsquashfs", "mtype")
+	if out, err := runOut("sgdisk", "-v", disk); err != nil || !strings.Contains(string(out), "No problems found") {
+		t.Fatalf("sgdisk -v: %v\n%s", err, out)
+	}
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	esp, _ := partitions.Find(table, partitions.LabelESP)
+	if out, err := runOut("fsck.fat", "-n", extract(t, disk, esp)); err != nil {
+		t.Fatalf("fsck.fat -n: %v\n%s", err, out)
+	}
+	state, _ := partitions.Find(table, partitions.LabelState)
+	if out, err := runOut("e2fsck", "-fn", disk+"?offset="+strconv.FormatInt(state.Offset(), 10)); err != nil {
+		t.Fatalf("e2fsck -fn: %v\n%s", err, out)
+	}
+	slot, _ := partitions.Find(table, partitions.RootLabel("a"))
+	if out, err := runOut("unsquashfs", "-s", "-o", strconv.FormatInt(slot.Offset(), 10), disk); err != nil {
+		t.Fatalf("unsquashfs -s: %v\n%s", err, out)
+	}
+	entry := espFile(t, disk, esp, "loader/entries/ros-a.conf")
+	want := string(bootloader.SlotEntry("a", rep.Version, "console=ttyS0").Render())
+	if entry != want {
+		t.Fatalf("ros-a.conf:\n%s\nwant:\n%s", entry, want)
+	}
+	for _, f := range []string{"EFI/BOOT/BOOTX64.EFI", "ros/a/vmlinuz", "ros/a/initrd", "loader/loader.conf"} {
+		if espFile(t, disk, esp, f) == "" {
+			t.Errorf("%s is empty or missing on the ESP", f)
+		}
+	}
+	if got := espFile(t, disk, esp, "EFI/BOOT/BOOTX64.EFI"); got != "MZ fake systemd-boot" {
+		t.Errorf("BOOTX64.EFI is not systemd-boot from the slot: %q", got)
+	}
+}
+
+// extract copies one partition into a file of its own (fsck.fat takes no offset).
+func extract(t *testing.T, disk string, p partitions.Placed) string {
+	t.Helper()
+	f, err := os.Open(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := filepath.Join(t.TempDir(), p.Name)
+	o, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if _, err := io.Copy(o, io.NewSectionReader(f, p.Offset(), p.Size())); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func espFile(t *testing.T, disk string, esp partitions.Placed, path string) string {
+	t.Helper()
+	cmd := exec.Command("mtype", "-i", disk+"@@"+strconv.FormatInt(esp.Offset(), 10), "::/"+path)
+	cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1", "MTOOLSRC=/dev/null")
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+func stateFile(t *testing.T, disk, path string) string {
+	t.Helper()
+	table, _ := partitions.Read(disk)
+	state, _ := partitions.Find(table, partitions.LabelState)
+	out, err := exec.Command("debugfs", "-R", "cat /"+path, disk+"?offset="+strconv.FormatInt(state.Offset(), 10)).Output()
+	if err != nil {
+		t.Fatalf("debugfs: %v", err)
+	}
+	return string(out)
+}
+
+// failingWriter fails every write past n bytes.
+type failingWriter struct {
+	w io.WriterAt
+	n int64
+}
+
+var errInjected = errors.New("injected write error")
+
+func (f *failingWriter) WriteAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.n {
+		return 0, errInjected
+	}
+	return f.w.WriteAt(p, off)
+}
+
+// A slot write that fails half way leaves an error and no boot entry, also
+// when reinstalling over a disk that had one.
+func TestInstallSlotWriteFails(t *testing.T) {
+	ref := testImage(t, "amd64")
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	if _, err := runInstall(t, Options{Device: disk, Image: ref, Size: diskSize}); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Device: disk, Image: ref, Force: true,
+		slotWriter: func(w io.WriterAt) io.WriterAt { return &failingWriter{w: w, n: 64 << 10} }}
+	if _, err := runInstall(t, o); !errors.Is(err, errInjected) {
+		t.Fatalf("install with a failing slot: %v, want the injected error", err)
+	}
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	esp, _ := partitions.Find(table, partitions.LabelESP)
+	if got := espFile(t, disk, esp, "loader/entries/ros-a.conf"); got != "" {
+		t.Fatalf("a boot entry points at the half-written slot:\n%s", got)
+	}
+}
+
+// Bad input is refused before a byte is written.
+func TestInstallRefusals(t *testing.T) {
+	good := testImage(t, "amd64")
+	arm := testImage(t, "arm64")
+	dir := t.TempDir()
+	used := filepath.Join(dir, "used.img")
+	write(t, used, append(make([]byte, 1080), 0x53, 0xef)) // an ext4 superblock magic
+	if err := os.Truncate(used, diskSize); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		o    Options
+		want error
+	}{
+		{"wrong architecture", Options{Device: filepath.Join(dir, "a.img"), Image: arm, Size: diskSize}, artifact.ErrWrongArch},
+		{"missing image", Options{Device: filepath.Join(dir, "b.img"), Image: "oci-layout:" + dir + "/nope", Size: diskSize}, nil},
+		{"too small", Options{Device: filepath.Join(dir, "c.img"), Image: good, Size: 1 << 30}, partitions.ErrDiskTooSmall},
+		{"disk holds data", Options{Device: used, Image: good}, ErrHasData},
+		{"no such device", Options{Device: filepath.Join(dir, "d.img"), Image: good}, ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := head(t, used)
+			_, err := runInstall(t, tt.o)
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("install: %v, want %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			if after := head(t, used); !bytes.Equal(before, after) {
+				t.Fatal("a refused install changed the disk")
+			}
+			if tt.o.Device != used {
+				if _, err := os.Stat(tt.o.Device); err == nil && !errors.Is(tt.want, partitions.ErrDiskTooSmall) {
+					t.Fatal("a refused install created the image file")
+				}
+			}
+		})
+	}
+}
+
+// head is the first MiB of a file, where a refused install would write first.
+func head(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1<<20)
+	n, _ := io.ReadFull(f, b)
+	return b[:n]
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/docker/go-units"
+	"github.com/spf13/cobra"
+
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/installer"
+)
+
+type installOpts struct {
+	device, image, size, slotSize, cloudConfig string
+	force, insecure                            bool
+}
+
+func newInstallCmd() *cobra.Command {
+	o := installOpts{}
+	cmd := &cobra.Command{
+		Use:   "install --device DEV|FILE --image REF",
+		Short: "Install ros onto a disk or disk image: GPT with ESP, two root slots and STATE",
+		Long: `Install ros onto a disk or a disk image file.
+
+REF is a registry reference (registry.example.com/ros/os:1.2.3),
+oci-layout:DIR[:tag] or oci-archive:FILE[:tag]. The image is checked before
+anything is written; a disk that holds partitions or a filesystem is only
+overwritten with --force.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runInstall(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.device, "device", "d", "", "block device or disk image file to install onto")
+	f.StringVarP(&o.image, "image", "i", "", "the OS image to install")
+	f.BoolVarP(&o.force, "force", "f", false, "overwrite a disk that holds partitions or a filesystem")
+	f.StringVar(&o.size, "size", "", "for an image file: create or grow it to this size, e.g. 4G")
+	f.StringVar(&o.slotSize, "slot-size", "", "size of each root slot (default 1G)")
+	f.StringVarP(&o.cloudConfig, "cloud-config", "c", "", "cloud-config file to store on STATE")
+	f.BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
+	_ = cmd.MarkFlagRequired("device")
+	_ = cmd.MarkFlagRequired("image")
+	return cmd
+}
+
+func runInstall(cmd *cobra.Command, o installOpts) error {
+	opts := installer.Options{Device: o.device, Image: o.image, Force: o.force, CloudConfig: o.cloudConfig, Progress: os.Stderr}
+	var err error
+	if opts.Size, err = parseSize("--size", o.size); err != nil {
+		return err
+	}
+	if opts.Sizes.Slot, err = parseSize("--slot-size", o.slotSize); err != nil {
+		return err
+	}
+	if o.insecure {
+		opts.ImageOpts = append(opts.ImageOpts, artifact.WithInsecure())
+	}
+	out := cmd.ErrOrStderr()
+	opts.Logf = func(format string, a ...any) { fmt.Fprintf(out, "ros install: "+format+"\n", a...) }
+	start := time.Now()
+	rep, err := installer.Install(cmd.Context(), opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "installed ros %s (%s) on %s in %s; slot a is active\n",
+		rep.Version, rep.Digest, o.device, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+func parseSize(flag, s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := units.RAMInBytes(strings.TrimSuffix(strings.TrimSuffix(s, "iB"), "B"))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s %q: give a size such as 4G or 512M", flag, s)
+	}
+	return n, nil
+}
