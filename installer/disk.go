@@ -108,4 +108,3 @@ func (in *install) formatState(context.Context) error {
 	}
 	return mkfsExt4(in.target.Path, p, seed)
 }
-

@@ -288,3 +288,21 @@ func head(t *testing.T, path string) []byte {
 	n, _ := io.ReadFull(f, b)
 	return b[:n]
 }
+
+// The block-device path: install onto a loop device, then check the disk
+// through its backing file with the same tools.
+func TestInstallLoopDevice(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("loop devices need root")
+	}
+	ref := testImage(t, "amd64")
+	dev := attachTargetLoop(t, "losetup", diskSize, 512)
+	rep, err := runInstall(t, Options{Device: dev, Image: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDisk(t, dev, rep)
+	if _, err := runInstall(t, Options{Device: dev, Image: ref}); !errors.Is(err, ErrHasData) {
+		t.Fatalf("second install without --force: %v, want ErrHasData", err)
+	}
+}

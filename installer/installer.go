@@ -27,7 +27,7 @@ type Options struct {
 	CloudConfig string // stored on STATE for init to apply
 	Sizes       partitions.Sizes
 	ImageOpts   []artifact.Option
-	Progress    io.Writer                   // progress of the slot write; nil: none
+	Progress    io.Writer                     // progress of the slot write; nil: none
 	Logf        func(format string, a ...any) // one line per phase; nil: silent
 	slotWriter  func(io.WriterAt) io.WriterAt // test hook: wraps the slot
 }

@@ -10,9 +10,9 @@ import (
 
 // Where things live in the root filesystem.
 const (
-	RosBinary      = "usr/bin/ros"
-	ServiceImages  = "usr/share/ros/images" // NAME.tar per system service
-	BootEFI        = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+	RosBinary     = "usr/bin/ros"
+	ServiceImages = "usr/share/ros/images" // NAME.tar per system service
+	BootEFI       = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 )
 
 func (b *builder) rootfs() error {
