@@ -80,7 +80,7 @@ func (in *install) writeSlot(context.Context) error {
 		w = in.o.slotWriter(w)
 	}
 	bar := progress.New(in.o.Progress, size, "writing slot a")
-	n, err := io.Copy(io.MultiWriter(io.NewOffsetWriter(w, 0), bar), rc)
+	n, err := io.CopyBuffer(io.MultiWriter(io.NewOffsetWriter(w, 0), bar), rc, make([]byte, 1<<20))
 	if err != nil {
 		return fmt.Errorf("writing slot a: %w", err)
 	}

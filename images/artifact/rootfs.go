@@ -27,7 +27,8 @@ func OpenRootfs(img v1.Image, cfg Config) (io.ReadCloser, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	cmd := exec.Command("xz", "--decompress", "--stdout", "--single-stream")
+	// -T0: xz decompresses the stream's blocks on all cores.
+	cmd := exec.Command("xz", "--decompress", "--stdout", "--single-stream", "-T0")
 	cmd.Stdin = part
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = stderr
