@@ -239,12 +239,3 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
-
-func TestRootLabel(t *testing.T) {
-	if got := RootLabel("b"); got != "ros-root-b" {
-		t.Errorf("RootLabel(b) = %q", got)
-	}
-	if _, ok := SlotOf("fedora"); ok {
-		t.Error("SlotOf(fedora) is a slot")
-	}
-}

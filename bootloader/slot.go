@@ -2,6 +2,7 @@ package bootloader
 
 import (
 	"fmt"
+	"github.com/ros-os/ros/partitions"
 	"strings"
 )
 
@@ -9,14 +10,8 @@ const (
 	// SortKey groups the ros entries; among them the newest version boots.
 	SortKey = "ros"
 
-	idPrefix        = "ros-"
-	rootLabelPrefix = "ros-root-"
+	idPrefix = "ros-"
 )
-
-// RootLabel is the GPT partition name (PARTLABEL) of a root slot:
-// RootLabel("a") is "ros-root-a". It must agree with the partitions package,
-// which names the partitions.
-func RootLabel(slot string) string { return rootLabelPrefix + slot }
 
 // SlotID is the entry id of a slot: SlotID("a") is "ros-a".
 func SlotID(slot string) string { return idPrefix + slot }
@@ -40,7 +35,7 @@ func SlotEntry(slot, version, cmdline string) Entry {
 		SortKey: SortKey,
 		Linux:   "/ros/" + slot + "/vmlinuz",
 		Initrd:  "/ros/" + slot + "/initrd",
-		Options: options(cmdline, "root=PARTLABEL="+RootLabel(slot), "ros.slot="+slot),
+		Options: options(cmdline, "root=PARTLABEL="+partitions.RootLabel(slot), "ros.slot="+slot),
 	}
 }
 
