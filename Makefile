@@ -14,19 +14,22 @@ all: image
 deps:
 	@hack/deps.sh
 
+# The ros binary, and its initramfs build (early boot only, smaller).
 ros:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BUILD)/ros ./cmd/ros
+	go build -trimpath -tags initramfs -ldflags '$(LDFLAGS)' -o $(BUILD)/ros-initramfs ./cmd/ros
 
 # Builds build/os/{vmlinuz,initrd,rootfs.squashfs} and the OCI image
 # build/oci (tag = VERSION). `make image VERSION=1.2.3` builds any version.
 image: deps ros
-	go run ./images/mkimage build --version '$(VERSION)' --ros $(BUILD)/ros \
+	go run ./images/mkimage build --version '$(VERSION)' --ros $(BUILD)/ros --init $(BUILD)/ros-initramfs \
 	  --cache $(BUILD)/cache --out $(BUILD)/os --oci $(BUILD)/oci
 
-# A fresh 4 GiB disk image with the built OS installed by `ros install`.
+# A fresh 4 GiB disk image with the built OS installed by `ros install`;
+# the developer image logs in on the serial console by itself (ros.autologin).
 disk: image
 	rm -f $(BUILD)/disk.img
-	$(BUILD)/ros install --device $(BUILD)/disk.img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION)
+	$(BUILD)/ros install --device $(BUILD)/disk.img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION) --append ros.autologin
 
 run: disk
 	hack/run-qemu.sh $(BUILD)/disk.img

@@ -1,89 +1,80 @@
-// Package rosinit is PID 1 of ros. Package name differs from the folder
-// because "init" is reserved in Go.
+// Package rosinit is PID 1 of ros on the real root filesystem (the system
+// stage; the initramfs stage is init/early). It brings up System Docker, the
+// system services and User Docker, records boot milestones, and shuts down
+// in order. Package name differs from the folder because "init" is reserved
+// in Go.
 package rosinit
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
 
+	"github.com/docker/docker/client"
 	"golang.org/x/sys/unix"
 
+	"github.com/ros-os/ros/init/dockerd"
+	"github.com/ros-os/ros/init/reaper"
 	"github.com/ros-os/ros/internal/buildinfo"
 )
 
 // step is one stage of bringing the system up; they run in table order.
 type step struct {
 	name string
-	run  func(*state) error
+	run  func(context.Context, *state) error
 }
 
 // state is what the steps share.
 type state struct {
-	log     *logger
-	cmdline Cmdline
+	log        *logger
+	cmdline    Cmdline
+	reaper     *reaper.Reaper
+	sysDocker  *dockerd.Daemon
+	sys        *client.Client
+	milestones []Milestone
+	services   []string // long-running services, in start order
+	failed     string   // the step that failed, if any
 }
 
 var steps = []step{
-	{"mounting /proc, /sys and /dev", mountEarly},
+	{"mounting the system filesystems", mountSystem},
 	{"reading the kernel command line", readCmdline},
-	{"announcing", announce},
+	{"setting up the host", setupHost},
+	{"loading kernel modules", loadModules},
+	{"starting System Docker", startSystemDocker},
+	{"loading system images", loadImages},
+	{"starting system services", startServices},
+	{"waiting for User Docker", waitUserDocker},
+	{"checking health", checkHealth},
 }
 
-// Main runs the boot steps. It never returns an error to the caller: on a
-// fatal error it logs and powers off (later: reverts the boot entry).
+// Main runs the boot steps, then waits for a shutdown signal. It never
+// returns and never exits: on a fatal error it logs and keeps the system up
+// as far as it got (the upgrade logic reverts the boot entry).
 func Main() {
-	st := &state{log: newLogger()}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGPWR)
+	st := &state{log: newLogger(), reaper: reaper.New()}
+	st.milestones = readMilestones("/run/ros/milestones")
+	st.log.Printf("%s: system stage", buildinfo.String())
+	ctx := context.Background()
 	for _, s := range steps {
-		if err := s.run(st); err != nil {
+		if err := s.run(ctx, st); err != nil {
 			st.log.Printf("FATAL: %s: %v", s.name, err)
+			st.failed = s.name
 			break
 		}
 	}
-	shutdown(st, unix.LINUX_REBOOT_CMD_POWER_OFF)
+	writeBootJSON(st)
+	sig := <-sigs
+	shutdown(st, sig)
 }
 
-func mountEarly(st *state) error {
-	mounts := []struct{ src, dst, fstype string }{
-		{"proc", "/proc", "proc"},
-		{"sysfs", "/sys", "sysfs"},
-		{"devtmpfs", "/dev", "devtmpfs"},
-	}
-	for _, m := range mounts {
-		if err := os.MkdirAll(m.dst, 0o755); err != nil {
-			return fmt.Errorf("creating %s: %w", m.dst, err)
-		}
-		if err := unix.Mount(m.src, m.dst, m.fstype, 0, ""); err != nil && err != unix.EBUSY {
-			return fmt.Errorf("mounting %s: %w", m.dst, err)
-		}
-	}
-	st.log = newLogger() // /dev/kmsg exists now
-	return nil
-}
-
-func readCmdline(st *state) error {
+func readCmdline(_ context.Context, st *state) error {
 	b, err := os.ReadFile("/proc/cmdline")
 	if err != nil {
-		return fmt.Errorf("reading /proc/cmdline: %w", err)
+		return err
 	}
 	st.cmdline = ParseCmdline(string(b))
 	return nil
-}
-
-func announce(st *state) error {
-	st.log.Printf("%s", buildinfo.String())
-	slot := st.cmdline.Slot
-	if slot == "" {
-		slot = "(none given)"
-	}
-	st.log.Printf("booting slot %s, root %s", slot, st.cmdline.Root)
-	return nil
-}
-
-func shutdown(st *state, cmd int) {
-	unix.Sync()
-	st.log.Printf("powering off")
-	if err := unix.Reboot(cmd); err != nil {
-		st.log.Printf("reboot(2) failed: %v", err)
-		select {}
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/squashfs"
@@ -184,6 +185,6 @@ func extractPart(img v1.Image, mt types.MediaType, dst string) error {
 // putEntry writes slot A's boot entry, without a tries counter: a fresh
 // install is good by definition.
 func (in *install) putEntry(e *esp, tmp string) error {
-	entry := bootloader.SlotEntry("a", in.cfg.Version, in.cfg.Cmdline)
+	entry := bootloader.SlotEntry("a", in.cfg.Version, strings.TrimSpace(in.cfg.Cmdline+" "+in.o.Append))
 	return e.putBytes(tmp, entry.Render(), bootloader.EntriesDir+"/"+entry.FileName())
 }

@@ -25,6 +25,7 @@ type Options struct {
 	Force       bool   // overwrite a disk that holds partitions or a filesystem
 	Size        int64  // create or grow an image file to this size
 	CloudConfig string // stored on STATE for init to apply
+	Append      string // kernel arguments added to the image's default command line
 	Sizes       partitions.Sizes
 	ImageOpts   []artifact.Option
 	Progress    io.Writer                     // progress of the slot write; nil: none

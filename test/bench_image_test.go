@@ -23,7 +23,7 @@ func BenchmarkImage(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
 		start := time.Now()
-		run(b, bin, "build", "--version", v, "--ros", "build/ros", "--cache", "build/cache",
+		run(b, bin, "build", "--version", v, "--ros", "build/ros", "--init", "build/ros-initramfs", "--cache", "build/cache",
 			"--out", filepath.Join(dir, "os"), "--oci", filepath.Join(dir, "oci"))
 		warm = time.Since(start)
 	}

@@ -65,7 +65,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	}
 	dir := t.TempDir()
 	oci := filepath.Join(dir, "oci")
-	run(t, mkimage(t), "build", "--version", v, "--ros", "build/ros", "--cache", cache,
+	run(t, mkimage(t), "build", "--version", v, "--ros", "build/ros", "--init", "build/ros-initramfs", "--cache", cache,
 		"--out", filepath.Join(dir, "os"), "--oci", oci)
 	if got, want := layoutDigest(t, oci, v), layoutDigest(t, filepath.Join(repo, "build/oci"), v); got != want {
 		t.Fatalf("rebuild gave %s, make image gave %s", got, want)

@@ -14,11 +14,12 @@ import (
 
 // installDisk installs the built image with `ros install`, as a user would,
 // into a new 4 GiB disk image.
-func installDisk(t *testing.T) string {
+func installDisk(t *testing.T, extra ...string) string {
 	t.Helper()
 	disk := filepath.Join(t.TempDir(), "disk.img")
-	out := run(t, filepath.Join(repo, "build/ros"), "install", "--device", disk, "--size", "4G",
-		"--image", "oci-layout:"+filepath.Join(repo, "build/oci")+":"+version(t))
+	args := append([]string{"install", "--device", disk, "--size", "4G",
+		"--image", "oci-layout:" + filepath.Join(repo, "build/oci") + ":" + version(t)}, extra...)
+	out := run(t, filepath.Join(repo, "build/ros"), args...)
 	if !strings.Contains(out, "installed ros "+version(t)) {
 		t.Fatalf("ros install said:\n%s", out)
 	}

@@ -1,5 +1,9 @@
-// Command ros is the multi-call binary of the ros OS: run as PID 1 (or as
-// "init") it is the init; run as anything else it is the ros CLI.
+//go:build !initramfs
+
+// Command ros is the multi-call binary of the ros OS: run as PID 1 it is the
+// init; as system-docker it is the docker CLI for System Docker; otherwise
+// it is the ros CLI. The initramfs carries a smaller build of the same
+// command (main_initramfs.go) that only does the early boot.
 package main
 
 import (

@@ -14,7 +14,8 @@ import (
 // Options say what to build and where.
 type Options struct {
 	Spec    *Spec
-	Ros     string // the ros binary (static)
+	Ros     string // the ros binary (static), for the root filesystem
+	Init    string // the initramfs build of ros (-tags initramfs)
 	Cache   string // package and squashfs cache, kept between builds
 	Out     string // where vmlinuz, initrd and rootfs.squashfs are written
 	Version string
@@ -47,8 +48,10 @@ func Build(o Options) (*Result, error) {
 	if o.Apt == nil {
 		o.Apt = NewApt(o.Cache)
 	}
-	if _, err := os.Stat(o.Ros); err != nil {
-		return nil, fmt.Errorf("reading the ros binary (build it first with make ros): %w", err)
+	for _, bin := range []string{o.Ros, o.Init} {
+		if _, err := os.Stat(bin); err != nil {
+			return nil, fmt.Errorf("reading the ros binary (build it first with make ros): %w", err)
+		}
 	}
 	work := filepath.Clean(o.Out) + ".tmp"
 	_ = os.RemoveAll(work)

@@ -11,7 +11,8 @@ import (
 // Where things live in the root filesystem.
 const (
 	RosBinary     = "usr/bin/ros"
-	ServiceImages = "usr/share/ros/images" // NAME.tar per system service
+	ServiceImages = "usr/share/ros/images"      // NAME.tar per system service
+	UserImages    = "usr/share/ros/user-images" // NAME.tar preloaded into User Docker
 	BootEFI       = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 )
 
@@ -20,7 +21,7 @@ func (b *builder) rootfs() error {
 	if err != nil {
 		return err
 	}
-	fill := []func(*Tree) error{b.takePackages, b.addLinks, b.addBusybox, b.addGenerated, b.addModules, b.addServices}
+	fill := []func(*Tree) error{b.takePackages, b.addLinks, b.addBusybox, b.addGenerated, b.addFiles, b.addModules, b.addServices}
 	for _, f := range fill {
 		if err := f(t); err != nil {
 			return err
@@ -90,7 +91,7 @@ func (b *builder) applets() ([]string, error) {
 }
 
 func (b *builder) addGenerated(t *Tree) error {
-	for _, d := range []string{"dev", "proc", "sys", "run", "var", "etc", "root", "home", "opt", "mnt", "tmp"} {
+	for _, d := range []string{"dev", "proc", "sys", "run", "var", "etc", "root", "home", "opt", "mnt", "tmp", "state", "etc/ros"} {
 		if err := t.Mkdir(d, 0o755); err != nil {
 			return err
 		}
@@ -105,8 +106,10 @@ func (b *builder) addGenerated(t *Tree) error {
 	files := map[string]string{
 		"etc/ssl/certs/ca-certificates.crt": certs,
 		"usr/lib/os-release":                b.osRelease(),
-		"etc/passwd":                        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
-		"etc/group":                         "root:x:0:\nnogroup:x:65534:\n",
+		"etc/passwd":                        Passwd,
+		"etc/group":                         Group,
+		"etc/shadow":                        Shadow,
+		"usr/share/ros/modules":             strings.Join(b.o.Spec.Kernel.Modules, "\n") + "\n",
 	}
 	for _, p := range sortedFileKeys(files) {
 		if err := t.WriteFile(p, []byte(files[p]), 0o644); err != nil {
@@ -116,7 +119,24 @@ func (b *builder) addGenerated(t *Tree) error {
 	if err := t.Symlink("etc/os-release", "../usr/lib/os-release"); err != nil {
 		return err
 	}
-	return t.CopyFile(b.o.Ros, RosBinary)
+	if err := t.CopyFile(b.o.Ros, RosBinary); err != nil {
+		return err
+	}
+	// setuid root: ros is also sudo, and drops the privilege otherwise.
+	if err := os.Chmod(filepath.Join(t.Dir, RosBinary), 0o755|os.ModeSetuid); err != nil {
+		return fmt.Errorf("making ros setuid: %w", err)
+	}
+	return os.Chmod(filepath.Join(t.Dir, "etc/shadow"), 0o600)
+}
+
+// addFiles copies the repository files the spec lists.
+func (b *builder) addFiles(t *Tree) error {
+	for _, dst := range sortedFileKeys(b.o.Spec.Files) {
+		if err := t.CopyFile(filepath.Join(b.o.Spec.Dir, b.o.Spec.Files[dst]), dst); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (b *builder) osRelease() string {
@@ -172,7 +192,14 @@ func (b *builder) addServices(t *Tree) error {
 		return fmt.Errorf("writing service images: %w", err)
 	}
 	tag := strings.ReplaceAll(b.o.Version, "+", "_")
-	return WriteServiceImages(out, b.o.Spec.Services, busybox, applets, tag, b.o.Spec.Architecture)
+	if err := WriteServiceImages(out, b.o.Spec.Services, busybox, applets, tag, b.o.Spec.Architecture); err != nil {
+		return err
+	}
+	users := filepath.Join(t.Dir, UserImages)
+	if err := os.MkdirAll(users, 0o755); err != nil {
+		return fmt.Errorf("writing user images: %w", err)
+	}
+	return WriteUserImages(users, b.o.Spec.UserImages, busybox, applets, b.o.Spec.Architecture)
 }
 
 // squash packs the tree into the slot image and its xz stream, reusing the
@@ -225,7 +252,11 @@ func (b *builder) initramfs() error {
 			return err
 		}
 	}
-	if err := t.CopyFile(b.o.Ros, "init"); err != nil {
+	if err := t.CopyFile(b.o.Init, "init"); err != nil {
+		return err
+	}
+	mods := strings.Join(b.o.Spec.Kernel.InitramfsModules, "\n") + "\n"
+	if err := t.WriteFile("etc/ros/initramfs-modules", []byte(mods), 0o644); err != nil {
 		return err
 	}
 	if err := t.WriteFile("usr/lib/os-release", []byte(b.osRelease()), 0o644); err != nil {

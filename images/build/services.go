@@ -26,8 +26,16 @@ type baseFiles map[string]string
 // serviceBase is busybox with its applet links and a minimal /etc.
 func serviceBase(busybox []byte, applets []string) (v1.Layer, error) {
 	files := baseFiles{
-		"etc/passwd": "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
-		"etc/group":  "root:x:0:\nnogroup:x:65534:\n",
+		"etc/passwd":  Passwd,
+		"etc/group":   Group,
+		"etc/shadow":  Shadow,
+		"etc/profile": "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+		// Containers that bind-mount the host's /usr run its dynamically
+		// linked binaries (dockerd, the docker CLI) through these links.
+		"lib":   "->usr/lib",
+		"lib64": "->usr/lib64",
+		// The docker CLI's default socket is User Docker's.
+		"var/run/docker.sock": "->/run/docker/docker.sock",
 	}
 	for _, a := range applets {
 		if a != "bin/busybox" {
@@ -46,7 +54,9 @@ func serviceBase(busybox []byte, applets []string) (v1.Layer, error) {
 
 func writeBaseTar(w io.Writer, files baseFiles, busybox []byte) error {
 	tw := tar.NewWriter(w)
-	dirs := map[string]bool{"bin": true, "etc": true, "root": true, "tmp": true, "usr": true, "usr/bin": true, "usr/sbin": true, "sbin": true, "var": true, "var/run": true}
+	dirs := map[string]bool{"bin": true, "etc": true, "root": true, "tmp": true, "usr": true, "usr/bin": true,
+		"usr/sbin": true, "usr/lib": true, "usr/lib64": true, "sbin": true, "var": true, "var/run": true, "var/log": true,
+		"home": true, "run": true}
 	for _, d := range sortedKeys(dirs) {
 		mode := int64(0o755)
 		if d == "tmp" {
@@ -115,19 +125,33 @@ func WriteServiceImages(dir string, specs []ServiceSpec, busybox []byte, applets
 		return err
 	}
 	for _, s := range specs {
-		if err := writeServiceImage(dir, base, s, version, arch); err != nil {
+		if err := writeImage(dir, base, s, ServiceImageRepo+s.Name+":"+version, arch); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeServiceImage(dir string, base v1.Layer, s ServiceSpec, version, arch string) error {
+// WriteUserImages saves each user image, tagged NAME:latest, as NAME.tar in dir.
+func WriteUserImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, arch string) error {
+	base, err := serviceBase(busybox, applets)
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		if err := writeImage(dir, base, s, s.Name+":latest", arch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeImage(dir string, base v1.Layer, s ServiceSpec, ref, arch string) error {
 	img, err := serviceImage(base, s, arch)
 	if err != nil {
 		return err
 	}
-	tag, err := name.NewTag(ServiceImageRepo + s.Name + ":" + version)
+	tag, err := name.NewTag(ref)
 	if err != nil {
 		return fmt.Errorf("tagging service %s: %w", s.Name, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -21,8 +22,11 @@ type Spec struct {
 	Kernel       KernelSpec        `yaml:"kernel"`
 	Packages     []PackageSpec     `yaml:"packages"`
 	Links        map[string]string `yaml:"links"`
+	Files        map[string]string `yaml:"files"` // rootfs path: path relative to the spec
+	Dir          string            `yaml:"-"`     // the spec's directory
 	Rootfs       RootfsSpec        `yaml:"rootfs"`
 	Services     []ServiceSpec     `yaml:"services"`
+	UserImages   []ServiceSpec     `yaml:"user_images"`
 }
 
 // KernelSpec names the kernel package and the modules to keep.
@@ -68,6 +72,7 @@ func LoadSpec(path string) (*Spec, error) {
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n", ";")
 		return nil, fmt.Errorf("%w: %s: %s", ErrBadSpec, path, strings.Join(strings.Fields(msg), " "))
 	}
+	s.Dir = filepath.Dir(path)
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)
 	}

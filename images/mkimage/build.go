@@ -14,7 +14,7 @@ import (
 )
 
 type buildOpts struct {
-	spec, ros, cache, out, oci, version string
+	spec, ros, init, cache, out, oci, version string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -30,6 +30,7 @@ func newBuildCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.spec, "spec", "images/os.yaml", "image definition")
 	f.StringVar(&o.ros, "ros", "build/ros", "the static ros binary to put in the image")
+	f.StringVar(&o.init, "init", "build/ros-initramfs", "the initramfs build of ros (go build -tags initramfs)")
 	f.StringVar(&o.cache, "cache", "build/cache", "package cache, kept between builds")
 	f.StringVar(&o.out, "out", "build/os", "directory for vmlinuz, initrd and rootfs.squashfs")
 	f.StringVar(&o.oci, "oci", "build/oci", "OCI image layout to write the OS image into")
@@ -48,7 +49,7 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	}
 	start := time.Now()
 	logf := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "mkimage: "+format+"\n", a...) }
-	res, err := build.Build(build.Options{Spec: spec, Ros: o.ros, Cache: o.cache, Out: o.out, Version: o.version, Logf: logf})
+	res, err := build.Build(build.Options{Spec: spec, Ros: o.ros, Init: o.init, Cache: o.cache, Out: o.out, Version: o.version, Logf: logf})
 	if err != nil {
 		return err
 	}

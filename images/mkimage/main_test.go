@@ -30,7 +30,7 @@ func TestBuildBadInput(t *testing.T) {
 		{"version with two dots", []string{"--version", "1..2", "--spec", spec}, "is not a semantic version"},
 		{"unknown key in spec", []string{"--version", "1.0.0", "--spec", badSpec}, "field kernal not found"},
 		{"missing spec", []string{"--version", "1.0.0", "--spec", filepath.Join(dir, "nope.yaml")}, "reading image definition"},
-		{"unwritable out", []string{"--version", "1.0.0", "--spec", spec, "--out", filepath.Join(notDir, "os"), "--ros", notDir},
+		{"unwritable out", []string{"--version", "1.0.0", "--spec", spec, "--out", filepath.Join(notDir, "os"), "--ros", notDir, "--init", notDir},
 			"choose a writable --out"},
 	}
 	for _, tt := range tests {

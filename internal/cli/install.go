@@ -14,7 +14,7 @@ import (
 )
 
 type installOpts struct {
-	device, image, size, slotSize, cloudConfig string
+	device, image, size, slotSize, cloudConfig, appendArgs string
 	force, insecure                            bool
 }
 
@@ -42,13 +42,14 @@ overwritten with --force.`,
 	f.StringVar(&o.slotSize, "slot-size", "", "size of each root slot (default 1G)")
 	f.StringVarP(&o.cloudConfig, "cloud-config", "c", "", "cloud-config file to store on STATE")
 	f.BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
+	f.StringVarP(&o.appendArgs, "append", "a", "", "kernel arguments to add to the image's, e.g. ros.autologin")
 	_ = cmd.MarkFlagRequired("device")
 	_ = cmd.MarkFlagRequired("image")
 	return cmd
 }
 
 func runInstall(cmd *cobra.Command, o installOpts) error {
-	opts := installer.Options{Device: o.device, Image: o.image, Force: o.force, CloudConfig: o.cloudConfig, Progress: os.Stderr}
+	opts := installer.Options{Device: o.device, Image: o.image, Force: o.force, CloudConfig: o.cloudConfig, Append: o.appendArgs, Progress: os.Stderr}
 	var err error
 	if opts.Size, err = parseSize("--size", o.size); err != nil {
 		return err

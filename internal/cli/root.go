@@ -14,9 +14,19 @@ import (
 
 // Main dispatches on how the binary was started and returns the exit code.
 func Main(args []string) int {
-	if os.Getpid() == 1 || filepath.Base(args[0]) == "init" {
+	switch {
+	case os.Getpid() == 1:
 		rosinit.Main()
 		return 0
+	case filepath.Base(args[0]) == "sudo":
+		return sudo(args[1:])
+	}
+	if err := dropSetuid(); err != nil {
+		fmt.Fprintln(os.Stderr, "ros:", err)
+		return 1
+	}
+	if filepath.Base(args[0]) == "system-docker" {
+		return systemDocker(args[1:])
 	}
 	cmd := newRootCmd()
 	cmd.SetArgs(args[1:])
@@ -34,7 +44,8 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd(), newInstallCmd())
+	root.AddCommand(newVersionCmd(), newInstallCmd(), newServiceCmd(), newRebootCmd(), newPoweroffCmd(),
+		newUserDockerCmd(), newConsoleCmd())
 	return root
 }
 

@@ -19,6 +19,8 @@ type Config struct {
 	Disks                  []string // raw disk images, virtio
 	OVMF                   bool     // boot the first disk through UEFI (OVMF)
 	MemoryMB, CPUs         int
+	Reboot                 bool // let the guest reboot (default: QEMU exits when it reboots)
+	Net                    bool // a virtio NIC on QEMU user networking
 	Extra                  []string  // more qemu arguments
 	Log                    io.Writer // a copy of the console, e.g. a file
 }
@@ -73,7 +75,15 @@ func (c Config) args() ([]string, func(), error) {
 		cpus = 2
 	}
 	args := []string{"-machine", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
-		"-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot"}
+		"-display", "none", "-monitor", "none", "-serial", "stdio"}
+	if !c.Reboot {
+		args = append(args, "-no-reboot")
+	}
+	if c.Net {
+		args = append(args, "-nic", "user,model=virtio-net-pci")
+	} else {
+		args = append(args, "-nic", "none")
+	}
 	if c.Kernel != "" {
 		args = append(args, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Append)
 	}

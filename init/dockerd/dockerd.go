@@ -1,0 +1,170 @@
+// Package dockerd runs a Docker daemon under PID 1: it starts it, waits for
+// its API while checking the process is still alive, restarts it if it dies,
+// and stops it on shutdown.
+package dockerd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/docker/docker/client"
+	"golang.org/x/sys/unix"
+)
+
+// Starter starts a command and returns its exit status channel (PID 1's
+// reaper; exec.Cmd.Wait elsewhere).
+type Starter interface {
+	Start(*exec.Cmd) (<-chan unix.WaitStatus, error)
+}
+
+// Daemon is one supervised dockerd.
+type Daemon struct {
+	Name   string   // "System Docker"
+	Socket string   // unix socket path
+	Args   []string // dockerd arguments (the socket's -H is added)
+	Env    []string
+	Logf   func(format string, a ...any)
+	Start  Starter
+
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	exited   <-chan unix.WaitStatus
+	stopping bool
+}
+
+// ErrDied: dockerd exited before its API answered.
+var ErrDied = errors.New("dockerd exited")
+
+// Run starts dockerd and returns once its API answers, or fails if the
+// process dies or timeout passes. It then keeps dockerd running: if it
+// exits, it is restarted after a second, until Stop.
+func (d *Daemon) Run(ctx context.Context, timeout time.Duration) (*client.Client, error) {
+	if err := d.spawn(); err != nil {
+		return nil, err
+	}
+	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+d.Socket), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", d.Name, err)
+	}
+	if err := WaitAPI(ctx, cli, d.exitedChan(), timeout); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", d.Name, err)
+	}
+	go d.supervise()
+	return cli, nil
+}
+
+func (d *Daemon) spawn() error {
+	if err := os.MkdirAll(dirOf(d.Socket), 0o755); err != nil {
+		return fmt.Errorf("starting %s: %w", d.Name, err)
+	}
+	cmd := exec.Command("/usr/sbin/dockerd", append([]string{"--host=unix://" + d.Socket}, d.Args...)...)
+	cmd.Env = append(os.Environ(), d.Env...)
+	logf := logFile(d.Socket)
+	if logf != nil {
+		cmd.Stdout, cmd.Stderr = logf, logf
+		defer logf.Close() // the child has its own copy; STATE must go read-only at shutdown
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	ch, err := d.Start.Start(cmd)
+	if err != nil {
+		return fmt.Errorf("starting %s: %w", d.Name, err)
+	}
+	d.mu.Lock()
+	d.cmd, d.exited = cmd, ch
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *Daemon) exitedChan() <-chan unix.WaitStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.exited
+}
+
+// supervise restarts dockerd when it exits, unless it is being stopped.
+func (d *Daemon) supervise() {
+	for {
+		ws := <-d.exitedChan()
+		d.mu.Lock()
+		stopping := d.stopping
+		d.mu.Unlock()
+		if stopping {
+			return
+		}
+		d.Logf("%s exited (status %d): restarting it", d.Name, ws.ExitStatus())
+		time.Sleep(time.Second)
+		if err := d.spawn(); err != nil {
+			d.Logf("%v", err)
+			return
+		}
+	}
+}
+
+// Stop sends SIGTERM and waits up to timeout for dockerd to exit, then kills it.
+func (d *Daemon) Stop(timeout time.Duration) {
+	d.mu.Lock()
+	d.stopping = true
+	cmd, exited := d.cmd, d.exited
+	d.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return
+	}
+	_ = cmd.Process.Signal(unix.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(timeout):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// WaitAPI polls the API until it answers, failing at once if the process
+// exits and after timeout otherwise.
+func WaitAPI(ctx context.Context, cli client.APIClient, exited <-chan unix.WaitStatus, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := cli.Ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case ws := <-exited:
+			return fmt.Errorf("%w with status %d before its API answered", ErrDied, ws.ExitStatus())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("API not ready after %s: %w", timeout, err)
+		}
+	}
+}
+
+func dirOf(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[:i]
+		}
+	}
+	return "."
+}
+
+// logFile is where dockerd's own output goes: /var/log/<socket dir name>.log.
+func logFile(socket string) *os.File {
+	name := "/var/log/" + baseOf(dirOf(socket)) + ".log"
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+func baseOf(p string) string { return p[len(dirOf(p))+1:] }

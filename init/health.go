@@ -1,0 +1,80 @@
+package rosinit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/docker/docker/client"
+
+	"github.com/ros-os/ros/init/dockerd"
+	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/rospath"
+)
+
+// BootReport is /run/ros/boot.json: what this boot reached and when.
+type BootReport struct {
+	Version    string            `json:"version"`
+	Slot       string            `json:"slot"`
+	Healthy    bool              `json:"healthy"`
+	Failed     string            `json:"failed,omitempty"`
+	Milestones []Milestone       `json:"milestones"`
+	Services   map[string]string `json:"services"`
+	State      string            `json:"state"` // "ok" or why STATE is degraded
+}
+
+func waitUserDocker(ctx context.Context, st *state) error {
+	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+rospath.UserDockerSock), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	if err := dockerd.WaitAPI(ctx, cli, nil, 120*time.Second); err != nil {
+		return fmt.Errorf("User Docker: %w", err)
+	}
+	st.mark("user-docker")
+	return loadArchives(ctx, st, cli, rospath.UserImages, func(name string) string { return name + ":latest" })
+}
+
+// checkHealth is the gate: System Docker answers and every long-running
+// service is running. (User Docker answered in the step before.)
+func checkHealth(ctx context.Context, st *state) error {
+	if _, err := st.sys.Ping(ctx); err != nil {
+		return fmt.Errorf("System Docker: %w", err)
+	}
+	for _, name := range st.services {
+		info, err := st.sys.ContainerInspect(ctx, name)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", name, err)
+		}
+		if !info.State.Running {
+			return fmt.Errorf("service %s is %s", name, info.State.Status)
+		}
+	}
+	st.mark("healthy")
+	return nil
+}
+
+func writeBootJSON(st *state) {
+	r := BootReport{Version: buildinfo.Version, Slot: st.cmdline.Slot, Healthy: st.failed == "",
+		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok"}
+	if b, err := os.ReadFile(rospath.StateDegraded); err == nil {
+		r.State = string(b)
+	}
+	if st.sys != nil {
+		for _, name := range st.services {
+			if info, err := st.sys.ContainerInspect(context.Background(), name); err == nil {
+				r.Services[name] = info.State.Status
+			}
+		}
+	}
+	b, _ := json.MarshalIndent(r, "", "  ")
+	if err := os.WriteFile(rospath.BootJSON, append(b, '\n'), 0o644); err != nil {
+		st.log.Printf("writing %s: %v", rospath.BootJSON, err)
+	}
+	if r.Healthy {
+		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy", r.Version, r.Slot, len(st.services))
+	}
+}

@@ -1,0 +1,59 @@
+package rosinit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// mount is one filesystem PID 1 mounts on the real root.
+type mount struct {
+	source, target, fstype string
+	flags                  uintptr
+	data                   string
+}
+
+// systemMounts are mounted in order; an existing mount is left alone.
+var systemMounts = []mount{
+	{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"sysfs", "/sys", "sysfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"devtmpfs", "/dev", "devtmpfs", unix.MS_NOSUID, "mode=0755"},
+	{"devpts", "/dev/pts", "devpts", unix.MS_NOSUID | unix.MS_NOEXEC, "gid=5,mode=620,ptmxmode=666"},
+	{"tmpfs", "/dev/shm", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=1777"},
+	{"tmpfs", "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755"},
+	{"cgroup2", "/sys/fs/cgroup", "cgroup2", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, "nsdelegate"},
+}
+
+func mountSystem(_ context.Context, st *state) error {
+	for _, m := range systemMounts {
+		if mounted(m.target) {
+			continue
+		}
+		if err := os.MkdirAll(m.target, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", m.target, err)
+		}
+		if err := unix.Mount(m.source, m.target, m.fstype, m.flags, m.data); err != nil {
+			return fmt.Errorf("mounting %s: %w", m.target, err)
+		}
+	}
+	for _, d := range []string{"/run/ros/net", "/run/lock", "/var/log", "/run/docker", "/run/system-docker"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	st.log = newLogger() // /dev/kmsg exists now
+	return nil
+}
+
+// mounted reports whether target is a mount point (its device differs from
+// its parent's).
+func mounted(target string) bool {
+	var a, b unix.Stat_t
+	if unix.Stat(target, &a) != nil || unix.Stat(filepath.Dir(target), &b) != nil {
+		return false
+	}
+	return a.Dev != b.Dev
+}

@@ -1,0 +1,90 @@
+package services
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/strslice"
+)
+
+// Labels that ContainerSpec puts on every service container, so init can
+// find and clean up the containers it made.
+const (
+	LabelService = labelPrefix + "service" // the service name
+	LabelVersion = labelPrefix + "version" // the OS version that made it
+	LabelOneshot = labelPrefix + "oneshot" // "true" or "false"
+
+	labelPrefix = "io.ros."
+	versionVar  = "${ROS_VERSION}"
+)
+
+// ImageTag is the image tag of an OS version: a version may hold '+'
+// (semver build metadata), which a tag may not, so it becomes '_'.
+func ImageTag(version string) string {
+	return strings.ReplaceAll(version, "+", "_")
+}
+
+// ImageRef is the service's image with ${ROS_VERSION} replaced by the
+// [ImageTag] of version. Nothing else is changed.
+func (s Service) ImageRef(version string) string {
+	return strings.ReplaceAll(s.Image, versionVar, ImageTag(version))
+}
+
+// ContainerSpec is the Docker container of service name for OS version
+// version. The container is to be created with the service name as its name.
+func (s Service) ContainerSpec(name, version string) (*container.Config, *container.HostConfig) {
+	cfg := &container.Config{
+		Image:      s.ImageRef(version),
+		Cmd:        strslice.StrSlice(s.Command),
+		Entrypoint: strslice.StrSlice(s.Entrypoint),
+		Env:        append([]string(nil), s.Environment...),
+		WorkingDir: s.WorkingDir,
+		User:       s.User,
+		Labels:     s.labels(name, version),
+	}
+	hc := &container.HostConfig{
+		Privileged:    s.Privileged,
+		NetworkMode:   container.NetworkMode(s.Net),
+		PidMode:       container.PidMode(s.Pid),
+		IpcMode:       container.IpcMode(s.Ipc),
+		UTSMode:       container.UTSMode(s.Uts),
+		Binds:         append([]string(nil), s.Volumes...),
+		RestartPolicy: container.RestartPolicy{Name: s.restartPolicy()},
+		Resources:     container.Resources{Devices: s.devices()},
+	}
+	return cfg, hc
+}
+
+func (s Service) labels(name, version string) map[string]string {
+	l := make(map[string]string, len(s.Labels)+3)
+	for k, v := range s.Labels {
+		l[k] = v
+	}
+	l[LabelService] = name
+	l[LabelVersion] = version
+	l[LabelOneshot] = strconv.FormatBool(s.Oneshot)
+	return l
+}
+
+func (s Service) restartPolicy() container.RestartPolicyMode {
+	switch {
+	case s.Oneshot:
+		return container.RestartPolicyDisabled
+	case s.Restart == "":
+		return container.RestartPolicyAlways
+	}
+	return container.RestartPolicyMode(s.Restart)
+}
+
+func (s Service) devices() []container.DeviceMapping {
+	var ds []container.DeviceMapping
+	for _, d := range s.Devices {
+		host, ctr, ok := strings.Cut(d, ":")
+		if !ok {
+			ctr = host
+		}
+		ds = append(ds, container.DeviceMapping{PathOnHost: host, PathInContainer: ctr, CgroupPermissions: "rwm"})
+	}
+	return ds
+}

@@ -1,0 +1,124 @@
+package rosinit
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+
+	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/rospath"
+)
+
+// Labels PID 1 puts on service containers.
+const (
+	labelService = "io.ros.service"
+	labelVersion = "io.ros.version"
+)
+
+func loadServices() (services.File, [][]string, error) {
+	data, err := os.ReadFile(rospath.ServicesFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading services: %w", err)
+	}
+	file, err := services.Parse(rospath.ServicesFile, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := services.Validate(file); err != nil {
+		return nil, nil, err
+	}
+	levels, err := services.Order(file)
+	return file, levels, err
+}
+
+// startServices starts the services level by level; a one-shot service must
+// exit 0 before the next level starts.
+func startServices(ctx context.Context, st *state) error {
+	file, levels, err := loadServices()
+	if err != nil {
+		return err
+	}
+	if err := removeStale(ctx, st.sys, file); err != nil {
+		return err
+	}
+	for _, level := range levels {
+		for _, name := range level {
+			if err := ensureService(ctx, st.sys, name, file[name]); err != nil {
+				return err
+			}
+			if !file[name].Oneshot {
+				st.services = append(st.services, name)
+			}
+		}
+		if err := waitOneshots(ctx, st.sys, file, level); err != nil {
+			return err
+		}
+	}
+	st.mark("services")
+	return nil
+}
+
+// removeStale removes service containers of another OS version or of a
+// service that is no longer defined.
+func removeStale(ctx context.Context, cli *client.Client, file services.File) error {
+	list, err := cli.ContainerList(ctx, container.ListOptions{All: true})
+	if err != nil {
+		return fmt.Errorf("listing containers: %w", err)
+	}
+	for _, c := range list {
+		name, ok := c.Labels[labelService]
+		if !ok {
+			continue
+		}
+		if _, defined := file[name]; defined && c.Labels[labelVersion] == buildinfo.Version {
+			continue
+		}
+		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
+			return fmt.Errorf("removing stale service %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// ensureService creates the service's container if needed and starts it.
+func ensureService(ctx context.Context, cli *client.Client, name string, s services.Service) error {
+	info, err := cli.ContainerInspect(ctx, name)
+	switch {
+	case errdefs.IsNotFound(err):
+		cfg, host := s.ContainerSpec(name, buildinfo.Version)
+		if _, err := cli.ContainerCreate(ctx, cfg, host, nil, nil, name); err != nil {
+			return fmt.Errorf("creating service %s: %w", name, err)
+		}
+	case err != nil:
+		return fmt.Errorf("inspecting service %s: %w", name, err)
+	case info.State.Running:
+		return nil
+	}
+	if err := cli.ContainerStart(ctx, name, container.StartOptions{}); err != nil {
+		return fmt.Errorf("starting service %s: %w", name, err)
+	}
+	return nil
+}
+
+func waitOneshots(ctx context.Context, cli *client.Client, file services.File, level []string) error {
+	for _, name := range level {
+		if !file[name].Oneshot {
+			continue
+		}
+		statusCh, errCh := cli.ContainerWait(ctx, name, container.WaitConditionNotRunning)
+		select {
+		case st := <-statusCh:
+			if st.StatusCode != 0 {
+				return fmt.Errorf("one-shot service %s exited with status %d", name, st.StatusCode)
+			}
+		case err := <-errCh:
+			return fmt.Errorf("waiting for service %s: %w", name, err)
+		}
+	}
+	return nil
+}

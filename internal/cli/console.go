@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// The default user, as on RancherOS: no password (locked); in the docker
+// group, which reaches both User Docker and System Docker.
+const (
+	consoleUser = "rancher"
+	consoleUID  = 1100
+	dockerGID   = 233
+)
+
+// newConsoleCmd is the entrypoint of the console system service: logins on
+// the serial console and the first virtual terminal, respawned when they end.
+func newConsoleCmd() *cobra.Command {
+	return &cobra.Command{
+		Use: "console", Short: "Run the login consoles (the entrypoint of the console system service)",
+		Hidden: true, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := setupConsoleUser(); err != nil {
+				return err
+			}
+			autologin := kernelArg("ros.autologin")
+			if autologin {
+				if err := os.WriteFile("/bin/autologin", []byte("#!/bin/sh\nexec login -f "+consoleUser+"\n"), 0o755); err != nil {
+					return fmt.Errorf("writing autologin: %w", err)
+				}
+			}
+			var wg sync.WaitGroup
+			for _, tty := range []string{"ttyS0", "tty1"} {
+				wg.Add(1)
+				go func(tty string) {
+					defer wg.Done()
+					respawn(gettyArgs(tty, autologin && tty == "ttyS0"))
+				}(tty)
+			}
+			wg.Wait()
+			return nil
+		},
+	}
+}
+
+func gettyArgs(tty string, autologin bool) []string {
+	if autologin {
+		return []string{"getty", "-n", "-l", "/bin/autologin", "115200", tty}
+	}
+	return []string{"getty", "115200", tty}
+}
+
+// respawn runs a getty again whenever it ends, as init's respawn does.
+func respawn(argv []string) {
+	for {
+		start := time.Now()
+		cmd := exec.Command(argv[0], argv[1:]...)
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "console: %s: %v\n", strings.Join(argv, " "), err)
+		}
+		if time.Since(start) < time.Second {
+			time.Sleep(2 * time.Second) // a missing tty must not spin
+		}
+	}
+}
+
+func kernelArg(name string) bool {
+	b, _ := os.ReadFile("/proc/cmdline")
+	for _, f := range strings.Fields(string(b)) {
+		if f == name || strings.HasPrefix(f, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// setupConsoleUser gives the default user a home on STATE.
+func setupConsoleUser() error {
+	home := "/home/" + consoleUser
+	if _, err := os.Stat(home); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(home, 0o750); err != nil {
+		return fmt.Errorf("creating %s: %w", home, err)
+	}
+	profile := "export PS1='\\u@\\h:\\w\\$ '\n"
+	if err := os.WriteFile(home+"/.profile", []byte(profile), 0o644); err != nil {
+		return fmt.Errorf("creating %s: %w", home, err)
+	}
+	for _, p := range []string{home, home + "/.profile"} {
+		if err := os.Chown(p, consoleUID, consoleUID); err != nil {
+			return fmt.Errorf("creating %s: %w", home, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+)
+
+// shell drives the autologin shell on the serial console.
+type shell struct {
+	t  *testing.T
+	vm *qemu.VM
+	n  int
+}
+
+// waitLogin waits for the autologin prompt of the rancher user.
+func waitLogin(t *testing.T, vm *qemu.VM, timeout time.Duration) *shell {
+	t.Helper()
+	if _, err := vm.Console.Expect(regexp.MustCompile(`rancher@ros:~\$ `), timeout); err != nil {
+		t.Fatalf("no login shell on the serial console: %v", err)
+	}
+	return &shell{t: t, vm: vm}
+}
+
+// run types cmd and returns what it printed, up to its exit status, which
+// must be 0. Output is framed by markers so kernel messages don't confuse it.
+func (s *shell) run(cmd string, timeout time.Duration) string {
+	s.t.Helper()
+	s.n++
+	begin, end := fmt.Sprintf("<<%d", s.n), fmt.Sprintf("%d>>", s.n)
+	// The typed line echoes back too: quote it so it never matches a marker.
+	line := fmt.Sprintf("echo '<<''%d'; %s; echo \"%d>> $?\"\n", s.n, cmd, s.n)
+	if err := s.vm.Send(line); err != nil {
+		s.t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?s)\n` + regexp.QuoteMeta(begin) + `\r?\n(.*?)` + regexp.QuoteMeta(end) + ` (\d+)`)
+	m, err := s.vm.Console.Expect(re, timeout)
+	if err != nil {
+		s.t.Fatalf("%s: %v", cmd, err)
+	}
+	if m[2] != "0" {
+		s.t.Fatalf("%s: exit status %s:\n%s", cmd, m[2], m[1])
+	}
+	return strings.ReplaceAll(m[1], "\r", "")
+}
+
+// The heart of ros: System Docker runs the services, User Docker runs the
+// user's containers, each blind to the other's, and a User Docker volume
+// survives a reboot on a clean STATE.
+func TestSystemAndUserDocker(t *testing.T) {
+	disk := installDisk(t, "--append", "ros.autologin")
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
+	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: ros \S+ is up on slot a`), 4*time.Minute); err != nil {
+		t.Fatalf("ros did not come up healthy: %v", err)
+	}
+	sh := waitLogin(t, vm, time.Minute)
+
+	if out := sh.run("docker run --rm busybox echo hello", 2*time.Minute); strings.TrimSpace(out) != "hello" {
+		t.Fatalf("docker run printed %q", out)
+	}
+	sys := sh.run("system-docker ps --format '{{.Names}}' | sort | tr '\\n' ' '", time.Minute)
+	for _, svc := range []string{"console", "docker", "network", "ntp", "syslog"} {
+		if !strings.Contains(sys, svc) {
+			t.Errorf("system-docker ps lacks %s: %q", svc, sys)
+		}
+	}
+	if user := sh.run("docker ps -a --format '{{.Names}}' | wc -l", time.Minute); strings.TrimSpace(user) != "0" {
+		t.Errorf("docker ps -a in User Docker shows containers: %q", user)
+	}
+	if out := sh.run("ls -l /var/run/docker.sock /run/system-docker 2>&1; docker run --rm -v /run/system-docker:/s busybox ls /s", time.Minute); !strings.Contains(out, "docker.sock") {
+		t.Logf("sockets: %s", out)
+	}
+	sh.run("docker run --rm -v data:/data busybox sh -c 'echo persisted > /data/f'", 2*time.Minute)
+	if err := vm.Send("sudo ros reboot\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`reboot: Restarting system`), 2*time.Minute); err != nil {
+		t.Fatalf("ros reboot did not reboot: %v", err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: ros \S+ is up on slot a`), 4*time.Minute); err != nil {
+		t.Fatalf("ros did not come back healthy: %v", err)
+	}
+	sh = waitLogin(t, vm, time.Minute)
+	if out := sh.run("docker run --rm -v data:/data busybox cat /data/f", 2*time.Minute); strings.TrimSpace(out) != "persisted" {
+		t.Fatalf("the volume lost its file across the reboot: %q", out)
+	}
+	if strings.Contains(vm.Console.String(), "fsck repaired") {
+		t.Error("STATE needed fsck repairs after ros reboot")
+	}
+	if out := sh.run("cat /run/ros/boot.json", time.Minute); !strings.Contains(out, `"healthy": true`) || !strings.Contains(out, `"state": "ok"`) {
+		t.Errorf("boot.json:\n%s", out)
+	}
+}
