@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/client"
@@ -23,6 +24,26 @@ type BootReport struct {
 	Milestones []Milestone       `json:"milestones"`
 	Services   map[string]string `json:"services"`
 	State      string            `json:"state"` // "ok" or why STATE is degraded
+	MemUsedMB  int               `json:"mem_used_mb"`
+}
+
+// memUsedMB is MemTotal - MemAvailable from /proc/meminfo.
+func memUsedMB() int {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	var total, avail int
+	for _, line := range strings.Split(string(b), "\n") {
+		var v int
+		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &v); err == nil {
+			total = v
+		}
+		if _, err := fmt.Sscanf(line, "MemAvailable: %d kB", &v); err == nil {
+			avail = v
+		}
+	}
+	return (total - avail) / 1024
 }
 
 func waitUserDocker(ctx context.Context, st *state) error {
@@ -59,7 +80,7 @@ func checkHealth(ctx context.Context, st *state) error {
 
 func writeBootJSON(st *state) {
 	r := BootReport{Version: buildinfo.Version, Slot: st.cmdline.Slot, Healthy: st.failed == "",
-		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok"}
+		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok", MemUsedMB: memUsedMB()}
 	if b, err := os.ReadFile(rospath.StateDegraded); err == nil {
 		r.State = string(b)
 	}
@@ -75,6 +96,7 @@ func writeBootJSON(st *state) {
 		st.log.Printf("writing %s: %v", rospath.BootJSON, err)
 	}
 	if r.Healthy {
-		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy", r.Version, r.Slot, len(st.services))
+		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy; %d MB in use",
+			r.Version, r.Slot, len(st.services), r.MemUsedMB)
 	}
 }

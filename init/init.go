@@ -15,7 +15,6 @@ import (
 
 	"github.com/ros-os/ros/init/dockerd"
 	"github.com/ros-os/ros/init/reaper"
-	"github.com/ros-os/ros/internal/buildinfo"
 )
 
 // step is one stage of bringing the system up; they run in table order.
@@ -55,8 +54,7 @@ func Main() {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGPWR)
 	st := &state{log: newLogger(), reaper: reaper.New()}
-	st.milestones = readMilestones("/run/ros/milestones")
-	st.log.Printf("%s: system stage", buildinfo.String())
+	os.Setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
 	ctx := context.Background()
 	for _, s := range steps {
 		if err := s.run(ctx, st); err != nil {

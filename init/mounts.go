@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/rospath"
 )
 
 // mount is one filesystem PID 1 mounts on the real root.
@@ -44,8 +47,26 @@ func mountSystem(_ context.Context, st *state) error {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
+	if err := touch(rospath.Resolv); err != nil {
+		return err
+	}
 	st.log = newLogger() // /dev/kmsg exists now
+	st.log.Printf("%s: system stage", buildinfo.String())
+	st.milestones = readMilestones(rospath.Milestones)
+	for _, m := range st.milestones {
+		st.log.Printf("milestone %s at %.2f s", m.Name, m.Uptime)
+	}
+	st.mark("system")
 	return nil
+}
+
+// touch creates an empty file if it does not exist.
+func touch(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // mounted reports whether target is a mount point (its device differs from

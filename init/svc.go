@@ -14,12 +14,6 @@ import (
 	"github.com/ros-os/ros/internal/rospath"
 )
 
-// Labels PID 1 puts on service containers.
-const (
-	labelService = "io.ros.service"
-	labelVersion = "io.ros.version"
-)
-
 func loadServices() (services.File, [][]string, error) {
 	data, err := os.ReadFile(rospath.ServicesFile)
 	if err != nil {
@@ -71,11 +65,11 @@ func removeStale(ctx context.Context, cli *client.Client, file services.File) er
 		return fmt.Errorf("listing containers: %w", err)
 	}
 	for _, c := range list {
-		name, ok := c.Labels[labelService]
+		name, ok := c.Labels[services.LabelService]
 		if !ok {
 			continue
 		}
-		if _, defined := file[name]; defined && c.Labels[labelVersion] == buildinfo.Version {
+		if _, defined := file[name]; defined && c.Labels[services.LabelVersion] == buildinfo.Version {
 			continue
 		}
 		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {

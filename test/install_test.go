@@ -14,7 +14,7 @@ import (
 
 // installDisk installs the built image with `ros install`, as a user would,
 // into a new 4 GiB disk image.
-func installDisk(t *testing.T, extra ...string) string {
+func installDisk(t testing.TB, extra ...string) string {
 	t.Helper()
 	disk := filepath.Join(t.TempDir(), "disk.img")
 	args := append([]string{"install", "--device", disk, "--size", "4G",

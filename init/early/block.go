@@ -1,0 +1,160 @@
+package early
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ros-os/ros/partitions"
+)
+
+// Where block devices show up; tests point these at a temporary tree.
+const (
+	sysClassBlock = "/sys/class/block"
+	devDir        = "/dev"
+)
+
+// How long to wait for block devices.
+const (
+	rootTimeout  = 30 * time.Second
+	stateTimeout = 5 * time.Second // once the root slot is there
+	pollInterval = 50 * time.Millisecond
+	slowAfter    = 2 * time.Second
+)
+
+// match names a block device by GPT partition name or by kernel name.
+type match struct {
+	partlabel string // PARTNAME in the uevent
+	devname   string // DEVNAME in the uevent, "vda2"
+}
+
+func (m match) String() string {
+	if m.partlabel != "" {
+		return "PARTLABEL=" + m.partlabel
+	}
+	return "/dev/" + m.devname
+}
+
+// matches reports whether a parsed uevent file is the device m names.
+func (m match) matches(ue map[string]string) bool {
+	if ue["DEVNAME"] == "" {
+		return false
+	}
+	if m.partlabel != "" {
+		return ue["PARTNAME"] == m.partlabel
+	}
+	return ue["DEVNAME"] == m.devname
+}
+
+// parseUevent parses a sysfs uevent file: KEY=VALUE lines.
+func parseUevent(s string) map[string]string {
+	ue := map[string]string{}
+	for _, line := range strings.Split(s, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			ue[k] = v
+		}
+	}
+	return ue
+}
+
+// scanBlock reads the uevent file of every block device under sys.
+func scanBlock(sys string) []map[string]string {
+	names, _ := filepath.Glob(filepath.Join(sys, "*", "uevent"))
+	sort.Strings(names)
+	var out []map[string]string
+	for _, n := range names {
+		if data, err := os.ReadFile(n); err == nil {
+			out = append(out, parseUevent(string(data)))
+		}
+	}
+	return out
+}
+
+// findBlock returns the device node of the block device m names, once both
+// its sysfs entry and its devtmpfs node exist.
+func findBlock(sys, dev string, m match) (string, bool) {
+	for _, ue := range scanBlock(sys) {
+		if !m.matches(ue) {
+			continue
+		}
+		node := filepath.Join(dev, ue["DEVNAME"])
+		if _, err := os.Stat(node); err == nil {
+			return node, true
+		}
+	}
+	return "", false
+}
+
+// waitFor polls find every poll until it succeeds or timeout passes,
+// calling slow once if that takes longer than slowAfter.
+func waitFor(find func() (string, bool), timeout, poll, slowAfter time.Duration, slow func()) (string, bool) {
+	start := time.Now()
+	warned := false
+	for {
+		if node, ok := find(); ok {
+			return node, true
+		}
+		waited := time.Since(start)
+		if waited >= timeout {
+			return "", false
+		}
+		if !warned && waited >= slowAfter {
+			slow()
+			warned = true
+		}
+		time.Sleep(poll)
+	}
+}
+
+// describeBlock lists the block devices seen, for an error message.
+func describeBlock(ues []map[string]string) string {
+	if len(ues) == 0 {
+		return "no block devices at all (missing disk driver? see /etc/ros/initramfs-modules)"
+	}
+	var s []string
+	for _, ue := range ues {
+		d := ue["DEVNAME"]
+		if ue["PARTNAME"] != "" {
+			d += " (PARTLABEL=" + ue["PARTNAME"] + ")"
+		}
+		s = append(s, d)
+	}
+	return "block devices seen: " + strings.Join(s, ", ")
+}
+
+func (b *boot) wait(m match, timeout time.Duration) (string, bool) {
+	return waitFor(func() (string, bool) { return findBlock(sysClassBlock, devDir, m) }, timeout, pollInterval, slowAfter,
+		func() { b.log.Printf("waiting up to %s for %s to appear", timeout, m) })
+}
+
+func findRoot(b *boot) error {
+	m, err := rootMatch(b.args)
+	if err != nil {
+		return err
+	}
+	if w := slotMismatch(b.args, m); w != "" {
+		b.log.Printf("WARNING: %s", w)
+	}
+	node, ok := b.wait(m, rootTimeout)
+	if !ok {
+		return fmt.Errorf("no block device %s after %s; %s", m, rootTimeout, describeBlock(scanBlock(sysClassBlock)))
+	}
+	b.rootDev = node
+	b.log.Printf("root slot %s is %s", m, node)
+	return nil
+}
+
+func findState(b *boot) error {
+	m := match{partlabel: partitions.LabelState}
+	node, ok := b.wait(m, stateTimeout)
+	if !ok {
+		b.log.Printf("no block device %s after %s; %s", m, stateTimeout, describeBlock(scanBlock(sysClassBlock)))
+		return nil // checkState reports it
+	}
+	b.stateDev = node
+	b.log.Printf("STATE %s is %s", m, node)
+	return nil
+}

@@ -1,0 +1,106 @@
+// Package early is the initramfs stage of ros: PID 1 from the kernel's
+// start until the root slot is mounted. It loads the disk drivers, finds the
+// slot and STATE by partition label, checks and mounts STATE (never
+// formatting it), lays the writable places over the read-only slot and
+// switches root to it, where /sbin/init (the full ros binary) becomes the
+// system stage.
+//
+// The stage is a table of small steps. Pure parts (the command line, uevent
+// files, e2fsck exit codes, the mount table) are functions over data; the
+// syscalls sit in the steps.
+package early
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Files the initramfs stage leaves for the system stage, as seen from the
+// new root.
+const (
+	// MilestonesFile holds "NAME UPTIME" lines: "init" when the initramfs
+	// started, "state" when STATE was mounted. Later stages append.
+	MilestonesFile = "/run/ros/milestones"
+	// StateDegradedFile exists when STATE is a tmpfs: its first line says
+	// why, its second ("repair: ...") what to do.
+	StateDegradedFile = "/run/ros/state-degraded"
+)
+
+// Paths in the initramfs.
+const (
+	sysroot     = "/sysroot"
+	modulesList = "/etc/ros/initramfs-modules"
+	modulesDir  = "/usr/lib/modules"
+)
+
+// step is one stage of the initramfs; they run in table order.
+type step struct {
+	name string
+	run  func(*boot) error
+}
+
+// boot is what the steps share.
+type boot struct {
+	log      *logger
+	args     map[string]string // the kernel command line
+	rootDev  string            // /dev/NAME of the root slot
+	stateDev string            // /dev/NAME of STATE, "" if not found
+	degraded *degraded         // why STATE is a tmpfs; nil when it is mounted
+	uptimes  []milestone
+}
+
+var steps = []step{
+	{"mounting /proc, /sys, /dev and /run", mountInitramfs},
+	{"reading the kernel command line", readCmdline},
+	{"loading kernel modules", loadModules},
+	{"finding the root slot", findRoot},
+	{"finding STATE", findState},
+	{"mounting the root slot", mountSlot},
+	{"checking STATE", checkState},
+	{"mounting STATE", mountState},
+	{"loading overlay from the root slot", loadOverlay},
+	{"mounting the writable places", mountWritable},
+	{"recording the boot for the system stage", recordBoot},
+	{"switching to the root slot", switchRoot},
+}
+
+// Main runs the initramfs stage and never returns: the last step execs
+// /sbin/init. On a fatal error it logs to the console and the kernel log,
+// waits 10 s so a person can read it, and powers off.
+func Main() {
+	b := &boot{log: newLogger()}
+	defer func() {
+		if r := recover(); r != nil {
+			b.fatal(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+		}
+	}()
+	for _, s := range steps {
+		if err := s.run(b); err != nil {
+			b.fatal(fmt.Errorf("%s: %w", s.name, err))
+		}
+	}
+	b.fatal(errors.New("switching root returned"))
+}
+
+// fatal reports err and powers off. It never returns.
+func (b *boot) fatal(err error) {
+	b.log.Banner("ros: BOOT FAILED in the initramfs", err.Error(), "powering off in 10 s")
+	time.Sleep(10 * time.Second)
+	b.halt(unix.LINUX_REBOOT_CMD_POWER_OFF)
+}
+
+// halt syncs and reboots or powers off. It never returns: PID 1 exiting
+// panics the kernel.
+func (b *boot) halt(cmd int) {
+	unix.Sync()
+	if err := unix.Reboot(cmd); err != nil {
+		b.log.Printf("reboot(2) failed: %v", err)
+	}
+	for {
+		time.Sleep(time.Hour) // not select{}: the runtime calls that a deadlock and exits
+	}
+}

@@ -1,0 +1,104 @@
+package early
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/internal/buildinfo"
+)
+
+// mount is one mount(2) call.
+type mount struct {
+	source, target, fstype string
+	flags                  uintptr
+	data                   string
+}
+
+func (m mount) String() string {
+	if m.flags&unix.MS_BIND != 0 {
+		return fmt.Sprintf("%s on %s (bind)", m.source, m.target)
+	}
+	return fmt.Sprintf("%s on %s (%s)", m.source, m.target, m.fstype)
+}
+
+func doMount(m mount) error {
+	if err := unix.Mount(m.source, m.target, m.fstype, m.flags, m.data); err != nil {
+		return fmt.Errorf("mounting %s: %w", m, err)
+	}
+	return nil
+}
+
+// initramfsMounts are the API file systems of the initramfs. They move
+// into the new root at the switch.
+var initramfsMounts = []mount{
+	{"proc", "/proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"sysfs", "/sys", "sysfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+	{"devtmpfs", "/dev", "devtmpfs", unix.MS_NOSUID, "mode=0755"},
+	{"tmpfs", "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755"},
+}
+
+func mountInitramfs(b *boot) error {
+	for _, m := range initramfsMounts {
+		if err := os.MkdirAll(m.target, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", m.target, err)
+		}
+		if err := doMount(m); err != nil && !errors.Is(err, unix.EBUSY) {
+			return err
+		}
+	}
+	ensureConsole()
+	b.log = newLogger() // /dev/kmsg exists now
+	b.mark("init")
+	b.log.Printf("%s", buildinfo.String())
+	return nil
+}
+
+func mountSlot(b *boot) error {
+	if err := os.MkdirAll(sysroot, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", sysroot, err)
+	}
+	return doMount(mount{b.rootDev, sysroot, "squashfs", unix.MS_RDONLY, ""})
+}
+
+// milestone is one line of MilestonesFile.
+type milestone struct {
+	name, uptime string
+}
+
+// mark records that the boot reached name now.
+func (b *boot) mark(name string) {
+	up := "?"
+	if data, err := os.ReadFile("/proc/uptime"); err == nil {
+		if u, err := parseUptime(string(data)); err == nil {
+			up = u
+		}
+	}
+	b.uptimes = append(b.uptimes, milestone{name, up})
+	b.log.Printf("milestone %s at %s s", name, up)
+}
+
+// parseUptime returns the first field of /proc/uptime: seconds since boot.
+func parseUptime(s string) (string, error) {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return "", errors.New("empty /proc/uptime")
+	}
+	if _, err := strconv.ParseFloat(f[0], 64); err != nil {
+		return "", fmt.Errorf("reading /proc/uptime: %w", err)
+	}
+	return f[0], nil
+}
+
+// milestoneLines formats milestones as MilestonesFile lines.
+func milestoneLines(ms []milestone) string {
+	var sb strings.Builder
+	for _, m := range ms {
+		sb.WriteString(m.name + " " + m.uptime + "\n")
+	}
+	return sb.String()
+}

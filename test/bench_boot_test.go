@@ -1,0 +1,69 @@
+//go:build e2e
+
+package test
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+)
+
+// BenchmarkBoot boots the installed disk three times (OVMF, TCG, -smp 2
+// -m 2048) and reports the median guest uptime of every milestone init
+// prints, of the first user container finishing (typed on the autologin
+// console as soon as it appears), and the memory in use once idle (10 s
+// after the first container).
+func BenchmarkBoot(b *testing.B) {
+	disk := installDisk(b, "--append", "ros.autologin")
+	samples := map[string][]float64{}
+	for i := 0; i < 3; i++ {
+		for k, v := range bootOnce(b, disk) {
+			samples[k] = append(samples[k], v)
+		}
+	}
+	for k, v := range samples {
+		b.ReportMetric(median(v), k)
+	}
+}
+
+var milestoneRE = regexp.MustCompile(`ros-init: milestone (\S+) at ([0-9.]+) s`)
+
+func bootOnce(b *testing.B, disk string) map[string]float64 {
+	vm := boot(b, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true})
+	defer vm.Kill()
+	if _, err := vm.Console.Expect(regexp.MustCompile(`rancher@ros:~\$ `), 5*time.Minute); err != nil {
+		b.Fatalf("no login: %v", err)
+	}
+	if err := vm.Send("docker run --rm busybox true; echo \"first-container $(cut -d' ' -f1 /proc/uptime)\"\n"); err != nil {
+		b.Fatal(err)
+	}
+	m, err := vm.Console.Expect(regexp.MustCompile(`first-container ([0-9.]+)`), 3*time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := map[string]float64{}
+	out["s/first-user-container"], _ = strconv.ParseFloat(m[1], 64)
+	time.Sleep(10 * time.Second)
+	if err := vm.Send("echo \"memused $(free -m | awk '/Mem:/{print $3}')\"\n"); err != nil {
+		b.Fatal(err)
+	}
+	if m, err = vm.Console.Expect(regexp.MustCompile(`memused ([0-9]+)`), time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	out["MB/idle-used"], _ = strconv.ParseFloat(m[1], 64)
+	for _, mm := range milestoneRE.FindAllStringSubmatch(vm.Console.String(), -1) {
+		v, _ := strconv.ParseFloat(mm[2], 64)
+		out["s/"+strings.ReplaceAll(mm[1], "_", "-")] = v
+	}
+	return out
+}
+
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	return v[len(v)/2]
+}
