@@ -48,23 +48,24 @@ func fsckVerdict(code int) (fsckAction, string) {
 	}
 }
 
-// runFsck runs the slot's e2fsck -p on dev and returns its exit code. The
+// runFsck runs e2fsck -p on dev from the slot mounted at root and returns
+// its exit code. The
 // initramfs has no libc, so e2fsck runs chrooted into the slot, where its
 // loader and libraries resolve as on the running system (the slot's
 // /lib64/ld-linux-x86-64.so.2 is an absolute symlink, wrong from outside),
 // with the initramfs's /dev and /proc bound in for the device node and
 // /proc/mounts.
-func runFsck(dev string) (int, error) {
-	if _, err := os.Stat(filepath.Join(sysroot, e2fsckPath)); err != nil {
+func runFsck(root, dev string) (int, error) {
+	if _, err := os.Stat(filepath.Join(root, e2fsckPath)); err != nil {
 		return 0, fmt.Errorf("the root slot has no %s: %w", e2fsckPath, err)
 	}
-	undo, err := bindInto(sysroot, "/dev", "/proc")
+	undo, err := bindInto(root, "/dev", "/proc")
 	if err != nil {
 		return 0, err
 	}
 	defer undo()
 	cmd := exec.Command(e2fsckPath, "-p", dev)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: sysroot}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
 	cmd.Dir = "/"
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin"}
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

@@ -63,7 +63,7 @@ func checkState(b *boot) error {
 		b.degraded = stateMissing()
 		return nil
 	}
-	code, err := runFsck(b.stateDev)
+	code, err := runFsck(sysroot, b.stateDev)
 	if err != nil {
 		b.degraded = stateDamaged(b.stateDev, fmt.Sprintf("e2fsck could not check it: %v", err))
 		return nil
