@@ -3,6 +3,7 @@ package rosinit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -64,6 +65,9 @@ func waitUserDocker(ctx context.Context, st *state) error {
 func checkHealth(ctx context.Context, st *state) error {
 	if _, err := st.sys.Ping(ctx); err != nil {
 		return fmt.Errorf("System Docker: %w", err)
+	}
+	if len(st.serviceErrs) > 0 {
+		return fmt.Errorf("%d services failed to start: %w", len(st.serviceErrs), errors.Join(st.serviceErrs...))
 	}
 	for _, name := range st.services {
 		info, err := st.sys.ContainerInspect(ctx, name)

@@ -25,14 +25,15 @@ type step struct {
 
 // state is what the steps share.
 type state struct {
-	log        *logger
-	cmdline    Cmdline
-	reaper     *reaper.Reaper
-	sysDocker  *dockerd.Daemon
-	sys        *client.Client
-	milestones []Milestone
-	services   []string // long-running services, in start order
-	failed     string   // the step that failed, if any
+	log         *logger
+	cmdline     Cmdline
+	reaper      *reaper.Reaper
+	sysDocker   *dockerd.Daemon
+	sys         *client.Client
+	milestones  []Milestone
+	services    []string // long-running services that started, in start order
+	serviceErrs []error  // services that failed to start
+	failed      string   // the step that failed, if any
 }
 
 var steps = []step{

@@ -31,7 +31,9 @@ func loadServices() (services.File, [][]string, error) {
 }
 
 // startServices starts the services level by level; a one-shot service must
-// exit 0 before the next level starts.
+// exit 0 before the next level starts. A service that fails to start is
+// logged and the others still start (the console among them, so the machine
+// can be repaired); the health gate then fails.
 func startServices(ctx context.Context, st *state) error {
 	file, levels, err := loadServices()
 	if err != nil {
@@ -43,14 +45,17 @@ func startServices(ctx context.Context, st *state) error {
 	for _, level := range levels {
 		for _, name := range level {
 			if err := ensureService(ctx, st.sys, name, file[name]); err != nil {
-				return err
+				st.serviceErrs = append(st.serviceErrs, err)
+				st.log.Printf("%v", err)
+				continue
 			}
 			if !file[name].Oneshot {
 				st.services = append(st.services, name)
 			}
 		}
 		if err := waitOneshots(ctx, st.sys, file, level); err != nil {
-			return err
+			st.serviceErrs = append(st.serviceErrs, err)
+			st.log.Printf("%v", err)
 		}
 	}
 	st.mark("services")
