@@ -69,17 +69,42 @@ func checkHealth(ctx context.Context, st *state) error {
 	if len(st.serviceErrs) > 0 {
 		return fmt.Errorf("%d services failed to start: %w", len(st.serviceErrs), errors.Join(st.serviceErrs...))
 	}
-	for _, name := range st.services {
-		info, err := st.sys.ContainerInspect(ctx, name)
-		if err != nil {
-			return fmt.Errorf("service %s: %w", name, err)
-		}
-		if !info.State.Running {
-			return fmt.Errorf("service %s is %s", name, info.State.Status)
+	before, err := serviceRestarts(ctx, st)
+	if err != nil {
+		return err
+	}
+	time.Sleep(healthSettle) // a crash-looping service shows up as restarts
+	after, err := serviceRestarts(ctx, st)
+	if err != nil {
+		return err
+	}
+	for name, n := range after {
+		if n != before[name] {
+			return fmt.Errorf("service %s keeps restarting", name)
 		}
 	}
 	st.mark("healthy")
 	return nil
+}
+
+// healthSettle is how long services must stay up without a restart.
+const healthSettle = 2 * time.Second
+
+// serviceRestarts checks every long-running service is running and returns
+// their restart counts.
+func serviceRestarts(ctx context.Context, st *state) (map[string]int, error) {
+	counts := map[string]int{}
+	for _, name := range st.services {
+		info, err := st.sys.ContainerInspect(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("service %s: %w", name, err)
+		}
+		if !info.State.Running || info.State.Restarting {
+			return nil, fmt.Errorf("service %s is %s", name, info.State.Status)
+		}
+		counts[name] = info.RestartCount
+	}
+	return counts, nil
 }
 
 func writeBootJSON(st *state) {

@@ -19,9 +19,13 @@ type shell struct {
 	n  int
 }
 
-// waitLogin waits for the autologin prompt of the rancher user.
+// waitLogin waits for the autologin prompt of the rancher user; it asks for
+// a fresh prompt first, since the shell may have printed one already.
 func waitLogin(t *testing.T, vm *qemu.VM, timeout time.Duration) *shell {
 	t.Helper()
+	if err := vm.Send("\n"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := vm.Console.Expect(regexp.MustCompile(`rancher@ros:~\$ `), timeout); err != nil {
 		t.Fatalf("no login shell on the serial console: %v", err)
 	}
@@ -47,7 +51,25 @@ func (s *shell) run(cmd string, timeout time.Duration) string {
 	if m[2] != "0" {
 		s.t.Fatalf("%s: exit status %s:\n%s", cmd, m[2], m[1])
 	}
-	return strings.ReplaceAll(m[1], "\r", "")
+	return withoutKernelLines(strings.ReplaceAll(m[1], "\r", ""))
+}
+
+var kernelLine = regexp.MustCompile(`(?m)^\[\s*\d+\.\d+\] .*\n`)
+
+// withoutKernelLines drops kernel messages that the console interleaves.
+func withoutKernelLines(s string) string { return kernelLine.ReplaceAllString(s, "") }
+
+// waitUp waits until init says the system is healthy, failing at once on
+// a fatal boot error.
+func waitUp(t *testing.T, vm *qemu.VM, slot string) {
+	t.Helper()
+	m, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up on slot `+slot+`|FATAL: .*)`), 4*time.Minute)
+	if err != nil {
+		t.Fatalf("ros did not come up: %v", err)
+	}
+	if strings.HasPrefix(m[1], "FATAL") {
+		t.Fatalf("ros did not come up healthy: %s", m[1])
+	}
 }
 
 // The heart of ros: System Docker runs the services, User Docker runs the
@@ -56,9 +78,7 @@ func (s *shell) run(cmd string, timeout time.Duration) string {
 func TestSystemAndUserDocker(t *testing.T) {
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
-	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: ros \S+ is up on slot a`), 4*time.Minute); err != nil {
-		t.Fatalf("ros did not come up healthy: %v", err)
-	}
+	waitUp(t, vm, "a")
 	sh := waitLogin(t, vm, time.Minute)
 
 	if out := sh.run("docker run --rm busybox echo hello", 2*time.Minute); strings.TrimSpace(out) != "hello" {
@@ -73,8 +93,9 @@ func TestSystemAndUserDocker(t *testing.T) {
 	if user := sh.run("docker ps -a --format '{{.Names}}' | wc -l", time.Minute); strings.TrimSpace(user) != "0" {
 		t.Errorf("docker ps -a in User Docker shows containers: %q", user)
 	}
-	if out := sh.run("ros service list", time.Minute); !regexp.MustCompile(`(?m)^network\s+running`).MatchString(out) {
-		t.Errorf("ros service list:\n%s", out)
+	if out := sh.run("ros service list", time.Minute); !regexp.MustCompile(`(?m)^network\s+running`).MatchString(out) ||
+		regexp.MustCompile(`(?m)^\S+\s+(restarting|exited)`).MatchString(out) {
+		t.Errorf("ros service list:\n%s\nntp logs:\n%s", out, sh.run("ros service logs ntp 2>&1 | tail -5", time.Minute))
 	}
 	if out := sh.run("ros service logs network", time.Minute); !strings.Contains(out, "network: eth0 is 10.0.2.15/24") {
 		t.Errorf("ros service logs network shows no lease:\n%s", out)
@@ -86,9 +107,7 @@ func TestSystemAndUserDocker(t *testing.T) {
 	if _, err := vm.Console.Expect(regexp.MustCompile(`reboot: Restarting system`), 2*time.Minute); err != nil {
 		t.Fatalf("ros reboot did not reboot: %v", err)
 	}
-	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: ros \S+ is up on slot a`), 4*time.Minute); err != nil {
-		t.Fatalf("ros did not come back healthy: %v", err)
-	}
+	waitUp(t, vm, "a")
 	sh = waitLogin(t, vm, time.Minute)
 	if out := sh.run("docker run --rm -v data:/data busybox cat /data/f", 2*time.Minute); strings.TrimSpace(out) != "persisted" {
 		t.Fatalf("the volume lost its file across the reboot: %q", out)

@@ -38,6 +38,7 @@ func serviceBase(busybox []byte, applets []string) (v1.Layer, error) {
 		"var/run/docker.sock": "->/run/docker/docker.sock",
 		// OpenNTPD (the ntp service, run from the host's /usr).
 		"etc/openntpd/ntpd.conf": "servers pool.ntp.org\n",
+		"etc/services":           "ntp\t\t123/udp\n", // OpenNTPD looks the port up
 	}
 	for _, a := range applets {
 		if a != "bin/busybox" {
@@ -58,7 +59,8 @@ func writeBaseTar(w io.Writer, files baseFiles, busybox []byte) error {
 	tw := tar.NewWriter(w)
 	dirs := map[string]bool{"bin": true, "etc": true, "root": true, "tmp": true, "usr": true, "usr/bin": true,
 		"usr/sbin": true, "usr/lib": true, "usr/lib64": true, "sbin": true, "var": true, "var/run": true, "var/log": true,
-		"home": true, "run": true, "var/run/openntpd": true, "etc/openntpd": true}
+		"home": true, "run": true, "var/run/openntpd": true, "etc/openntpd": true,
+		"var/lib": true, "var/lib/openntpd": true, "var/lib/openntpd/db": true, "var/lib/openntpd/run": true}
 	for _, d := range sortedKeys(dirs) {
 		mode := int64(0o755)
 		if d == "tmp" {

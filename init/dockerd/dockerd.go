@@ -33,35 +33,45 @@ type Daemon struct {
 	Start  Starter
 
 	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   <-chan unix.WaitStatus
+	cur      *process
 	stopping bool
+	stopped  chan struct{} // closed when the supervisor has seen the last exit
+}
+
+// process is one run of dockerd; dead is closed when it has exited.
+type process struct {
+	cmd  *exec.Cmd
+	dead chan struct{}
+	ws   unix.WaitStatus
 }
 
 // ErrDied: dockerd exited before its API answered.
 var ErrDied = errors.New("dockerd exited")
 
 // Run starts dockerd and returns once its API answers, or fails if the
-// process dies or timeout passes. It then keeps dockerd running: if it
+// process dies or timeout passes. From the start it is supervised: if it
 // exits, it is restarted after a second, until Stop.
 func (d *Daemon) Run(ctx context.Context, timeout time.Duration) (*client.Client, error) {
-	if err := d.spawn(); err != nil {
+	d.stopped = make(chan struct{})
+	p, err := d.spawn()
+	if err != nil {
+		close(d.stopped)
 		return nil, err
 	}
+	go d.supervise(p)
 	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+d.Socket), client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", d.Name, err)
 	}
-	if err := WaitAPI(ctx, cli, d.exitedChan(), timeout); err != nil {
+	if err := WaitAPI(ctx, cli, p.dead, timeout); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", d.Name, err)
 	}
-	go d.supervise()
 	return cli, nil
 }
 
-func (d *Daemon) spawn() error {
+func (d *Daemon) spawn() (*process, error) {
 	if err := os.MkdirAll(dirOf(d.Socket), 0o755); err != nil {
-		return fmt.Errorf("starting %s: %w", d.Name, err)
+		return nil, fmt.Errorf("starting %s: %w", d.Name, err)
 	}
 	cmd := exec.Command("/usr/sbin/dockerd", append([]string{"--host=unix://" + d.Socket}, d.Args...)...)
 	cmd.Env = append(os.Environ(), d.Env...)
@@ -73,33 +83,31 @@ func (d *Daemon) spawn() error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	ch, err := d.Start.Start(cmd)
 	if err != nil {
-		return fmt.Errorf("starting %s: %w", d.Name, err)
+		return nil, fmt.Errorf("starting %s: %w", d.Name, err)
 	}
+	p := &process{cmd: cmd, dead: make(chan struct{})}
+	go func() { p.ws = <-ch; close(p.dead) }()
 	d.mu.Lock()
-	d.cmd, d.exited = cmd, ch
+	d.cur = p
 	d.mu.Unlock()
-	return nil
-}
-
-func (d *Daemon) exitedChan() <-chan unix.WaitStatus {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.exited
+	return p, nil
 }
 
 // supervise restarts dockerd when it exits, unless it is being stopped.
-func (d *Daemon) supervise() {
+func (d *Daemon) supervise(p *process) {
+	defer close(d.stopped)
 	for {
-		ws := <-d.exitedChan()
+		<-p.dead
 		d.mu.Lock()
 		stopping := d.stopping
 		d.mu.Unlock()
 		if stopping {
 			return
 		}
-		d.Logf("%s exited (status %d): restarting it", d.Name, ws.ExitStatus())
+		d.Logf("%s exited (status %d): restarting it", d.Name, p.ws.ExitStatus())
 		time.Sleep(time.Second)
-		if err := d.spawn(); err != nil {
+		var err error
+		if p, err = d.spawn(); err != nil {
 			d.Logf("%v", err)
 			return
 		}
@@ -110,23 +118,23 @@ func (d *Daemon) supervise() {
 func (d *Daemon) Stop(timeout time.Duration) {
 	d.mu.Lock()
 	d.stopping = true
-	cmd, exited := d.cmd, d.exited
+	p := d.cur
 	d.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
+	if p == nil {
 		return
 	}
-	_ = cmd.Process.Signal(unix.SIGTERM)
+	_ = p.cmd.Process.Signal(unix.SIGTERM)
 	select {
-	case <-exited:
+	case <-d.stopped:
 	case <-time.After(timeout):
-		_ = cmd.Process.Kill()
-		<-exited
+		_ = p.cmd.Process.Kill()
+		<-d.stopped
 	}
 }
 
 // WaitAPI polls the API until it answers, failing at once if the process
 // exits and after timeout otherwise.
-func WaitAPI(ctx context.Context, cli client.APIClient, exited <-chan unix.WaitStatus, timeout time.Duration) error {
+func WaitAPI(ctx context.Context, cli client.APIClient, dead <-chan struct{}, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -136,8 +144,8 @@ func WaitAPI(ctx context.Context, cli client.APIClient, exited <-chan unix.WaitS
 			return nil
 		}
 		select {
-		case ws := <-exited:
-			return fmt.Errorf("%w with status %d before its API answered", ErrDied, ws.ExitStatus())
+		case <-dead:
+			return fmt.Errorf("%w before its API answered", ErrDied)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
