@@ -63,7 +63,7 @@ func withoutKernelLines(s string) string { return kernelLine.ReplaceAllString(s,
 // a fatal boot error.
 func waitUp(t *testing.T, vm *qemu.VM, slot string) {
 	t.Helper()
-	m, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up on slot `+slot+`|FATAL: .*)`), 4*time.Minute)
+	m, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up on slot `+slot+`|FATAL: [^\n]*\n)`), 4*time.Minute)
 	if err != nil {
 		t.Fatalf("ros did not come up: %v", err)
 	}

@@ -3,6 +3,8 @@
 package test
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/partitions"
 )
 
 // installDisk installs the built image with `ros install`, as a user would,
@@ -26,18 +29,80 @@ func installDisk(t testing.TB, extra ...string) string {
 	return disk
 }
 
-// The installed disk boots through OVMF and systemd-boot into slot A.
+// The installed disk boots through OVMF and systemd-boot into slot A: the
+// initramfs init of the image's version mounts the slot, and the system
+// stage of slot A comes up.
 func TestInstallAndBootUEFI(t *testing.T) {
 	disk := installDisk(t)
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
-	want := regexp.QuoteMeta("ros-init: ros version " + version(t) + " (commit ")
+	want := regexp.QuoteMeta("ros-initramfs: ros version " + version(t) + " (commit ")
 	if _, err := vm.Console.Expect(regexp.MustCompile(want), 3*time.Minute); err != nil {
 		t.Fatalf("init did not start from the disk: %v", err)
 	}
-	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: booting slot a, root PARTLABEL=ros-root-a`), time.Minute); err != nil {
+	if _, err := vm.Console.Expect(regexp.MustCompile(`root slot PARTLABEL=ros-root-a is /dev/vda2`), time.Minute); err != nil {
 		t.Fatalf("systemd-boot did not pick slot A: %v", err)
 	}
-	if err := vm.Wait(time.Minute); err != nil {
-		t.Fatalf("the VM did not power off by itself: %v", err)
+	waitUp(t, vm, "a")
+}
+
+// A machine whose STATE is damaged still comes up to a login, says why and
+// how to repair, and never formats STATE.
+func TestDamagedStateStillBoots(t *testing.T) {
+	disk := installDisk(t, "--append", "ros.autologin")
+	state := zeroState(t, disk)
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
+	if _, err := vm.Console.Expect(regexp.MustCompile(`STATE IS NOT MOUNTED`), 3*time.Minute); err != nil {
+		t.Fatalf("no STATE banner: %v", err)
 	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`to repair: run "e2fsck /dev/vda4"`), time.Minute); err != nil {
+		t.Fatalf("the banner says not how to repair: %v", err)
+	}
+	waitUp(t, vm, "a")
+	sh := waitLogin(t, vm, time.Minute)
+	if out := sh.run("cat /run/ros/state-degraded", time.Minute); !strings.Contains(out, "/dev/vda4") {
+		t.Errorf("state-degraded: %q", out)
+	}
+	sh.run("sudo ros poweroff", time.Minute)
+	if err := vm.Wait(2 * time.Minute); err != nil {
+		t.Fatalf("ros poweroff: %v", err)
+	}
+	if got := readAt(t, disk, state, 1<<20); !bytes.Equal(got, make([]byte, 1<<20)) {
+		t.Fatal("STATE was written to: ros must never format a damaged STATE")
+	}
+}
+
+// zeroState wipes the start of STATE (its superblock) and returns its offset.
+func zeroState(t *testing.T, disk string) int64 {
+	t.Helper()
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := partitions.Find(table, partitions.LabelState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(disk, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(make([]byte, 1<<20), p.Offset()); err != nil {
+		t.Fatal(err)
+	}
+	return p.Offset()
+}
+
+func readAt(t *testing.T, path string, off int64, n int) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
