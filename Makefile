@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VERSION ?= $(shell cat VERSION)
 BUILD   ?= build
+CACHE   ?= $(BUILD)/cache
+SPEC    ?= images/os.yaml
 COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 DATE    := $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
 PKG     := github.com/ros-os/ros/internal/buildinfo
@@ -22,8 +24,8 @@ ros:
 # Builds build/os/{vmlinuz,initrd,rootfs.squashfs} and the OCI image
 # build/oci (tag = VERSION). `make image VERSION=1.2.3` builds any version.
 image: deps ros
-	go run ./images/mkimage build --version '$(VERSION)' --ros $(BUILD)/ros --init $(BUILD)/ros-initramfs \
-	  --cache $(BUILD)/cache --out $(BUILD)/os --oci $(BUILD)/oci
+	go run ./images/mkimage build --version '$(VERSION)' --spec $(SPEC) --ros $(BUILD)/ros --init $(BUILD)/ros-initramfs \
+	  --cache $(CACHE) --out $(BUILD)/os --oci $(BUILD)/oci
 
 # A fresh 4 GiB disk image with the built OS installed by `ros install`;
 # the developer image logs in on the serial console by itself (ros.autologin).

@@ -53,7 +53,9 @@ func waitUserDocker(ctx context.Context, st *state) error {
 		return err
 	}
 	defer cli.Close()
-	if err := dockerd.WaitAPI(ctx, cli, nil, 120*time.Second); err != nil {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := dockerd.WaitAPI(wctx, cli, serviceDied(wctx, st, "docker"), 120*time.Second); err != nil {
 		return fmt.Errorf("User Docker: %w", err)
 	}
 	st.mark("user-docker")
@@ -128,4 +130,25 @@ func writeBootJSON(st *state) {
 		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy; %d MB in use",
 			r.Version, r.Slot, len(st.services), r.MemUsedMB)
 	}
+}
+
+// serviceDied is closed when the named service container stops running or
+// restarts, so waiting for User Docker fails at once when its service does.
+func serviceDied(ctx context.Context, st *state, name string) <-chan struct{} {
+	dead := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			info, err := st.sys.ContainerInspect(ctx, name)
+			if err != nil || !info.State.Running || info.State.Restarting || info.RestartCount > 0 {
+				close(dead)
+				return
+			}
+		}
+	}()
+	return dead
 }

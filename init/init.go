@@ -7,14 +7,18 @@ package rosinit
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/docker/docker/client"
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/init/dockerd"
 	"github.com/ros-os/ros/init/reaper"
+	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/upgrader"
 )
 
 // step is one stage of bringing the system up; they run in table order.
@@ -34,6 +38,7 @@ type state struct {
 	services    []string // long-running services that started, in start order
 	serviceErrs []error  // services that failed to start
 	failed      string   // the step that failed, if any
+	reason      string   // why it failed
 }
 
 var steps = []step{
@@ -56,17 +61,50 @@ func Main() {
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGPWR)
 	st := &state{log: newLogger(), reaper: reaper.New()}
 	os.Setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-	ctx := context.Background()
-	for _, s := range steps {
-		if err := s.run(ctx, st); err != nil {
-			st.log.Printf("FATAL: %s: %v", s.name, err)
-			st.failed = s.name
-			break
-		}
+	done := make(chan struct{})
+	go func() {
+		runSteps(context.Background(), st)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(gateTimeout): // the software watchdog of the health gate
+		st.failed, st.reason = "health gate", fmt.Sprintf("not healthy %s after init started", gateTimeout)
+		st.log.Printf("FATAL: %s", st.reason)
+	}
+	if assess(st) {
+		shutdown(st, unix.SIGTERM)
 	}
 	writeBootJSON(st)
 	sig := <-sigs
 	shutdown(st, sig)
+}
+
+// gateTimeout bounds the boot: a slot that is not healthy by then is given up.
+const gateTimeout = 5 * time.Minute
+
+func runSteps(ctx context.Context, st *state) {
+	for _, s := range steps {
+		if err := s.run(ctx, st); err != nil {
+			st.log.Printf("FATAL: %s: %v", s.name, err)
+			st.failed, st.reason = s.name, fmt.Sprintf("%s: %v", s.name, err)
+			return
+		}
+	}
+}
+
+// assess hands the gate's verdict to boot assessment and reports whether
+// this slot is given up (then the machine reboots into the other one).
+func assess(st *state) bool {
+	reboot, err := upgrader.Assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
+	if err != nil {
+		st.log.Printf("boot assessment: %v", err)
+		return false
+	}
+	if reboot {
+		st.log.Printf("giving up slot %s (%s): rebooting into the other slot", st.cmdline.Slot, st.reason)
+	}
+	return reboot
 }
 
 func readCmdline(_ context.Context, st *state) error {

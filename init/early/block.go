@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -49,34 +48,10 @@ func (m match) matches(ue map[string]string) bool {
 	return ue["DEVNAME"] == m.devname
 }
 
-// parseUevent parses a sysfs uevent file: KEY=VALUE lines.
-func parseUevent(s string) map[string]string {
-	ue := map[string]string{}
-	for _, line := range strings.Split(s, "\n") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
-			ue[k] = v
-		}
-	}
-	return ue
-}
-
-// scanBlock reads the uevent file of every block device under sys.
-func scanBlock(sys string) []map[string]string {
-	names, _ := filepath.Glob(filepath.Join(sys, "*", "uevent"))
-	sort.Strings(names)
-	var out []map[string]string
-	for _, n := range names {
-		if data, err := os.ReadFile(n); err == nil {
-			out = append(out, parseUevent(string(data)))
-		}
-	}
-	return out
-}
-
 // findBlock returns the device node of the block device m names, once both
 // its sysfs entry and its devtmpfs node exist.
 func findBlock(sys, dev string, m match) (string, bool) {
-	for _, ue := range scanBlock(sys) {
+	for _, ue := range partitions.ScanBlock(sys) {
 		if !m.matches(ue) {
 			continue
 		}
@@ -140,7 +115,7 @@ func findRoot(b *boot) error {
 	}
 	node, ok := b.wait(m, rootTimeout)
 	if !ok {
-		return fmt.Errorf("no block device %s after %s; %s", m, rootTimeout, describeBlock(scanBlock(sysClassBlock)))
+		return fmt.Errorf("no block device %s after %s; %s", m, rootTimeout, describeBlock(partitions.ScanBlock(sysClassBlock)))
 	}
 	b.rootDev = node
 	b.log.Printf("root slot %s is %s", m, node)
@@ -151,7 +126,7 @@ func findState(b *boot) error {
 	m := match{partlabel: partitions.LabelState}
 	node, ok := b.wait(m, stateTimeout)
 	if !ok {
-		b.log.Printf("no block device %s after %s; %s", m, stateTimeout, describeBlock(scanBlock(sysClassBlock)))
+		b.log.Printf("no block device %s after %s; %s", m, stateTimeout, describeBlock(partitions.ScanBlock(sysClassBlock)))
 		return nil // checkState reports it
 	}
 	b.stateDev = node

@@ -1,6 +1,7 @@
 package early
 
 import (
+	"github.com/ros-os/ros/partitions"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,7 +13,7 @@ import (
 const vda2Uevent = "MAJOR=254\nMINOR=2\nDEVNAME=vda2\nDEVTYPE=partition\nDISKSEQ=1\nPARTN=2\nPARTNAME=ros-root-a\n"
 
 func TestParseUevent(t *testing.T) {
-	got := parseUevent(vda2Uevent)
+	got := partitions.ParseUevent(vda2Uevent)
 	want := map[string]string{
 		"MAJOR": "254", "MINOR": "2", "DEVNAME": "vda2", "DEVTYPE": "partition",
 		"DISKSEQ": "1", "PARTN": "2", "PARTNAME": "ros-root-a",
@@ -23,8 +24,8 @@ func TestParseUevent(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	part := parseUevent(vda2Uevent)
-	disk := parseUevent("MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n")
+	part := partitions.ParseUevent(vda2Uevent)
+	disk := partitions.ParseUevent("MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n")
 	tests := []struct {
 		name string
 		m    match
@@ -152,7 +153,7 @@ func TestWaitFor(t *testing.T) {
 
 func TestDescribeBlock(t *testing.T) {
 	sys, _ := fakeBlock(t, map[string]string{"vda": "DEVNAME=vda\n", "vda1": "DEVNAME=vda1\nPARTNAME=ros-esp\n"})
-	got := describeBlock(scanBlock(sys))
+	got := describeBlock(partitions.ScanBlock(sys))
 	if want := "block devices seen: vda, vda1 (PARTLABEL=ros-esp)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

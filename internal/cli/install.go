@@ -15,7 +15,7 @@ import (
 
 type installOpts struct {
 	device, image, size, slotSize, cloudConfig, appendArgs string
-	force, insecure                            bool
+	force, insecure                                        bool
 }
 
 func newInstallCmd() *cobra.Command {

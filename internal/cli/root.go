@@ -45,7 +45,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newInstallCmd(), newServiceCmd(), newRebootCmd(), newPoweroffCmd(),
-		newUserDockerCmd(), newConsoleCmd())
+		newUserDockerCmd(), newConsoleCmd(), newOSCmd())
 	return root
 }
 

@@ -19,8 +19,8 @@ type Config struct {
 	Disks                  []string // raw disk images, virtio
 	OVMF                   bool     // boot the first disk through UEFI (OVMF)
 	MemoryMB, CPUs         int
-	Reboot                 bool // let the guest reboot (default: QEMU exits when it reboots)
-	Net                    bool // a virtio NIC on QEMU user networking
+	Reboot                 bool      // let the guest reboot (default: QEMU exits when it reboots)
+	Net                    bool      // a virtio NIC on QEMU user networking
 	Extra                  []string  // more qemu arguments
 	Log                    io.Writer // a copy of the console, e.g. a file
 }

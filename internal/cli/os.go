@@ -1,0 +1,364 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	goversion "github.com/hashicorp/go-version"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/upgrader"
+)
+
+func newOSCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "os", Short: "Upgrade, list, inspect and roll back the OS"}
+	cmd.AddCommand(newOSUpgradeCmd(), newOSVersionCmd(), newOSStatusCmd(), newOSListCmd(), newOSRollbackCmd())
+	return cmd
+}
+
+func newOSVersionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the running OS version", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), buildinfo.Version)
+			return err
+		}}
+}
+
+// bootedSlot is ros.slot from the kernel command line.
+func bootedSlot() (slot, cmdline string, err error) {
+	b, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		return "", "", err
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if v, ok := strings.CutPrefix(f, "ros.slot="); ok {
+			return v, string(b), nil
+		}
+	}
+	return "", "", fmt.Errorf("not running from a ros slot (no ros.slot= on the kernel command line)")
+}
+
+type upgradeOpts struct {
+	force, reboot, insecure bool
+}
+
+func newOSUpgradeCmd() *cobra.Command {
+	o := upgradeOpts{}
+	cmd := &cobra.Command{
+		Use:   "upgrade [REF]",
+		Short: "Write a newer OS image into the inactive slot and boot it next, on trial",
+		Long: `Write a newer OS image into the inactive slot and make it the next boot,
+with 3 tries. It is kept only once System Docker, every system service and
+User Docker are healthy; otherwise the machine goes back to this slot by itself.
+
+REF is a registry reference (with or without a tag: without one, the newest
+version in the repository), oci-layout:DIR[:tag] or oci-archive:FILE[:tag].
+Without REF, the repository of the last upgrade is used.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runUpgrade(cmd, args, o) },
+	}
+	cmd.Flags().BoolVarP(&o.force, "force", "f", false, "install the same or an older version")
+	cmd.Flags().BoolVar(&o.reboot, "reboot", false, "reboot into the new slot when written")
+	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
+	return cmd
+}
+
+func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
+	slot, cmdline, err := bootedSlot()
+	if err != nil {
+		return err
+	}
+	rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+	if err != nil {
+		return err
+	}
+	var opts []artifact.Option
+	if o.insecure {
+		opts = append(opts, artifact.WithInsecure())
+	}
+	ref, repo, err := resolveRef(args, rec.Repo, o.insecure)
+	if err != nil {
+		return err
+	}
+	out := cmd.ErrOrStderr()
+	rep, err := upgrader.Upgrade(cmd.Context(), upgrader.Options{Ref: ref, Force: o.force, Booted: slot, Running: buildinfo.Version,
+		Cmdline: cmdline, ImageOpts: opts, Progress: os.Stderr,
+		Logf: func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
+	if err != nil {
+		return err
+	}
+	if repo != "" {
+		if err := rememberRepo(repo); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "ros %s is in slot %s and boots next, on trial (3 tries)\n", rep.Version, rep.Slot)
+	if o.reboot {
+		return unix.Kill(1, unix.SIGTERM)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), "reboot to use it: sudo ros reboot")
+	return nil
+}
+
+func rememberRepo(repo string) error {
+	rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+	if err != nil {
+		return err
+	}
+	rec.Repo = repo
+	return rec.Save(upgrader.RecordPath)
+}
+
+// resolveRef turns the argument (or the remembered repository) into an
+// image reference; a registry repository without a tag means its newest
+// version.
+func resolveRef(args []string, repo string, insecure bool) (ref, registryRepo string, err error) {
+	arg := repo
+	if len(args) == 1 {
+		arg = args[0]
+	}
+	if arg == "" {
+		return "", "", fmt.Errorf("no image given and no repository known: give one, e.g. ros os upgrade registry.example.com/ros/os")
+	}
+	if strings.HasPrefix(arg, artifact.LayoutPrefix) || strings.HasPrefix(arg, artifact.ArchivePrefix) {
+		return arg, "", nil
+	}
+	r, err := name.ParseReference(arg, nameOpts(insecure)...)
+	if err != nil {
+		return "", "", fmt.Errorf("image reference %q: %w", arg, err)
+	}
+	registryRepo = r.Context().Name()
+	if strings.Contains(arg[strings.LastIndex(arg, "/")+1:], ":") || strings.Contains(arg, "@") {
+		return arg, registryRepo, nil
+	}
+	tags, err := versions(registryRepo, insecure)
+	if err != nil {
+		return "", "", err
+	}
+	if len(tags) == 0 {
+		return "", "", fmt.Errorf("%s has no version tags", registryRepo)
+	}
+	return registryRepo + ":" + tags[0], registryRepo, nil
+}
+
+func nameOpts(insecure bool) []name.Option {
+	if insecure {
+		return []name.Option{name.Insecure}
+	}
+	return nil
+}
+
+// versions lists the semver tags of a repository, newest first.
+func versions(repo string, insecure bool) ([]string, error) {
+	r, err := name.NewRepository(repo, nameOpts(insecure)...)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := remote.List(r)
+	if err != nil {
+		return nil, fmt.Errorf("listing versions in %s: %w", repo, err)
+	}
+	var vs []*goversion.Version
+	for _, t := range tags {
+		if v, err := goversion.NewSemver(t); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	sort.Sort(sort.Reverse(goversion.Collection(vs)))
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.Original()
+	}
+	return out, nil
+}
+
+func newOSListCmd() *cobra.Command {
+	var insecure bool
+	cmd := &cobra.Command{
+		Use: "list [REPOSITORY]", Short: "List the versions in the upgrade repository, newest first", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+			if err != nil {
+				return err
+			}
+			repo := rec.Repo
+			if len(args) == 1 {
+				repo = args[0]
+			}
+			if repo == "" {
+				return fmt.Errorf("no repository known: give one, e.g. ros os list registry.example.com/ros/os")
+			}
+			vs, err := versions(repo, insecure)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s%s\n", v, marks(v, rec))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "allow a plain-HTTP registry")
+	return cmd
+}
+
+func marks(v string, rec *upgrader.Record) string {
+	var m []string
+	if v == buildinfo.Version {
+		m = append(m, "running")
+	}
+	for _, s := range []string{"a", "b"} {
+		if rec.Slots[s].Version == v {
+			m = append(m, "in slot "+s)
+		}
+	}
+	if len(m) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(m, ", ") + ")"
+}
+
+// SlotStatus is one slot in `ros os status`.
+type SlotStatus struct {
+	Slot    string `json:"slot"`
+	Version string `json:"version,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+	State   string `json:"state"` // active, pending, good, bad, empty
+	Entry   string `json:"entry,omitempty"`
+}
+
+// Status is `ros os status -o json`.
+type Status struct {
+	Running  string               `json:"running"`
+	Slots    []SlotStatus         `json:"slots"`
+	LastBoot *upgrader.BootResult `json:"last_boot,omitempty"`
+	Rollback *upgrader.Rollback   `json:"rollback,omitempty"`
+	Pending  *upgrader.Pending    `json:"pending,omitempty"`
+}
+
+func newOSStatusCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use: "status", Short: "Show each slot's version and state, the last boot and any rollback", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := osStatus()
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			return printStatus(cmd, st)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "json for machine-readable output")
+	return cmd
+}
+
+func osStatus() (*Status, error) {
+	booted, _, err := bootedSlot()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+	if err != nil {
+		return nil, err
+	}
+	esp, err := upgrader.MountESP()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := bootloader.ReadEntries(esp)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Running: buildinfo.Version, LastBoot: rec.LastBoot, Rollback: rec.Rollback, Pending: rec.Pending}
+	for _, s := range []string{"a", "b"} {
+		st.Slots = append(st.Slots, slotStatus(s, booted, rec, entries))
+	}
+	return st, nil
+}
+
+func slotStatus(s, booted string, rec *upgrader.Record, entries []bootloader.Entry) SlotStatus {
+	ss := SlotStatus{Slot: s, Version: rec.Slots[s].Version, Digest: rec.Slots[s].Digest, State: "empty"}
+	for _, e := range entries {
+		if e.ID != bootloader.SlotID(s) {
+			continue
+		}
+		ss.Entry = e.FileName()
+		if ss.Version == "" {
+			ss.Version = e.Version
+		}
+		switch {
+		case e.Bad():
+			ss.State = "bad"
+		case e.Counter != nil:
+			ss.State = "pending"
+		default:
+			ss.State = "good"
+		}
+	}
+	if s == booted {
+		ss.State = "active, " + ss.State
+	}
+	return ss
+}
+
+func printStatus(cmd *cobra.Command, st *Status) error {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SLOT\tVERSION\tSTATE\tENTRY")
+	for _, s := range st.Slots {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Slot, s.Version, s.State, s.Entry)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if lb := st.LastBoot; lb != nil {
+		fmt.Fprintf(out, "last boot: slot %s, ros %s: %s %s\n", lb.Slot, lb.Version, lb.Result, lb.Reason)
+	}
+	if p := st.Pending; p != nil {
+		fmt.Fprintf(out, "pending: ros %s in slot %s, on trial\n", p.ToVersion, p.To)
+	}
+	if r := st.Rollback; r != nil {
+		fmt.Fprintf(out, "rolled back: ros %s (slot %s) to ros %s (slot %s) at %s: %s\n",
+			r.FromVersion, r.FromSlot, r.ToVersion, r.ToSlot, r.Time.Format("2006-01-02 15:04:05Z"), r.Reason)
+	}
+	return nil
+}
+
+func newOSRollbackCmd() *cobra.Command {
+	var reboot bool
+	cmd := &cobra.Command{
+		Use: "rollback", Short: "Boot the other slot next, if it holds a good image", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			booted, _, err := bootedSlot()
+			if err != nil {
+				return err
+			}
+			to, err := upgrader.RollbackTo(booted, buildinfo.Version)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "slot %s (ros %s) boots next\n", upgrader.Other(booted), to)
+			if reboot {
+				return unix.Kill(1, unix.SIGTERM)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&reboot, "reboot", false, "reboot into it now")
+	return cmd
+}

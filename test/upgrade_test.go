@@ -1,0 +1,129 @@
+//go:build e2e
+
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/internal/registry"
+)
+
+// buildVersion builds the OS at version v with `make image`, from spec (or
+// the repository's images/os.yaml), into its own build directory, sharing
+// the package cache; it returns the OCI layout.
+func buildVersion(t *testing.T, v, spec string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "build-"+v)
+	args := []string{"-s", "image", "VERSION=" + v, "BUILD=" + dir, "CACHE=" + filepath.Join(repo, "build/cache")}
+	if spec != "" {
+		args = append(args, "SPEC="+spec)
+	}
+	run(t, "make", args...)
+	return filepath.Join(dir, "oci")
+}
+
+// brokenSpec is images/ with a User Docker service that cannot start.
+func brokenSpec(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	run(t, "cp", "-r", filepath.Join(repo, "images")+"/.", dir)
+	svc := filepath.Join(dir, "services.yaml")
+	b, err := os.ReadFile(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(b), "entrypoint: [/usr/bin/ros, user-docker]", "entrypoint: [/bin/false]", 1)
+	if broken == string(b) {
+		t.Fatal("could not break the docker service in services.yaml")
+	}
+	if err := os.WriteFile(svc, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "os.yaml")
+}
+
+// Upgrade, rollback and an automatic rollback, end to end: a real registry
+// on the host, reached by the guest through QEMU user networking at 10.0.2.2.
+func TestUpgradeAndRollback(t *testing.T) {
+	v1 := version(t)
+	const v2, v3 = "0.2.0", "0.3.0"
+	reg, err := registry.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	mk := mkimage(t)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v2, "")+":"+v2, reg.Addr+"/ros/os:"+v2)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v3, brokenSpec(t))+":"+v3, reg.Addr+"/ros/os:"+v3)
+	guestRepo := "10.0.2.2:" + reg.Addr[strings.LastIndex(reg.Addr, ":")+1:] + "/ros/os"
+
+	disk := installDisk(t, "--append", "ros.autologin")
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
+	waitUp(t, vm, "a")
+	sh := waitLogin(t, vm, time.Minute)
+	sh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'", 2*time.Minute)
+
+	// 1. v1 -> v2: the new slot comes up healthy and is kept.
+	out := sh.run("sudo ros os upgrade --insecure "+guestRepo+":"+v2+" 2>&1", 5*time.Minute)
+	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
+		t.Fatalf("ros os upgrade said:\n%s", out)
+	}
+	sh = reboot(t, vm, sh, "b")
+	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != v2 {
+		t.Fatalf("after the upgrade, ros os version = %q, want %s", got, v2)
+	}
+	status := sh.run("sudo ros os status", time.Minute)
+	if !regexp.MustCompile(`(?m)^b\s+` + regexp.QuoteMeta(v2) + `\s+active, good`).MatchString(status) {
+		t.Fatalf("slot b is not active and good after its first healthy boot:\n%s", status)
+	}
+	if got := strings.TrimSpace(sh.run("docker run --rm -v data:/data busybox cat /data/f", 2*time.Minute)); got != "kept" {
+		t.Fatalf("the User Docker volume lost its data in the upgrade: %q", got)
+	}
+
+	// 3. ros os rollback goes back to v1.
+	sh.run("sudo ros os rollback", time.Minute)
+	sh = reboot(t, vm, sh, "a")
+	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != v1 {
+		t.Fatalf("after ros os rollback, ros os version = %q, want %s", got, v1)
+	}
+
+	// 2. v3, whose User Docker cannot start, is given up by itself.
+	out = sh.run("sudo ros os upgrade --insecure "+guestRepo+" 2>&1", 5*time.Minute) // no tag: the newest
+	if !strings.Contains(out, "ros "+v3+" is in slot b") {
+		t.Fatalf("ros os upgrade to the newest said:\n%s", out)
+	}
+	if err := vm.Send("sudo ros reboot\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`giving up slot b`), 6*time.Minute); err != nil {
+		t.Fatalf("the broken slot was not given up: %v", err)
+	}
+	waitUp(t, vm, "a")
+	sh = waitLogin(t, vm, time.Minute)
+	status = sh.run("sudo ros os status", time.Minute)
+	if !strings.Contains(status, "rolled back: ros "+v3+" (slot b) to ros "+v1+" (slot a)") || !strings.Contains(status, "User Docker") {
+		t.Fatalf("ros os status does not report the rollback of %s and why:\n%s", v3, status)
+	}
+	if got := strings.TrimSpace(sh.run("docker run --rm -v data:/data busybox cat /data/f", 2*time.Minute)); got != "kept" {
+		t.Fatalf("the User Docker volume lost its data: %q", got)
+	}
+}
+
+// reboot reboots the guest from its console and waits for it to be up on slot.
+func reboot(t *testing.T, vm *qemu.VM, sh *shell, slot string) *shell {
+	t.Helper()
+	if err := vm.Send("sudo ros reboot\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`reboot: Restarting system`), 2*time.Minute); err != nil {
+		t.Fatalf("ros reboot did not reboot: %v", err)
+	}
+	waitUp(t, vm, slot)
+	return waitLogin(t, vm, time.Minute)
+}

@@ -1,0 +1,54 @@
+package upgrader
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/partitions"
+)
+
+// ESPDir is where the running system mounts the ESP when it needs it.
+const ESPDir = "/run/ros/esp"
+
+// MountESP mounts the ESP (vfat) at ESPDir unless it is mounted there.
+func MountESP() (bootloader.FS, error) {
+	if isMountPoint(ESPDir) {
+		return bootloader.DirFS(ESPDir), nil
+	}
+	dev, err := partitions.DeviceByLabel(partitions.LabelESP)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(ESPDir, 0o755); err != nil {
+		return nil, fmt.Errorf("mounting the ESP: %w", err)
+	}
+	if err := unix.Mount(dev, ESPDir, "vfat", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "umask=0077,flush"); err != nil {
+		return nil, fmt.Errorf("mounting the ESP %s: %w", dev, err)
+	}
+	return bootloader.DirFS(ESPDir), nil
+}
+
+func isMountPoint(dir string) bool {
+	var a, b unix.Stat_t
+	if unix.Stat(dir, &a) != nil || unix.Stat(dir+"/..", &b) != nil {
+		return false
+	}
+	return a.Dev != b.Dev
+}
+
+// slotEntry returns the boot entry of slot, if there is one.
+func slotEntry(esp bootloader.FS, slot string) (*bootloader.Entry, error) {
+	entries, err := bootloader.ReadEntries(esp)
+	if err != nil {
+		return nil, fmt.Errorf("reading boot entries: %w", err)
+	}
+	for i := range entries {
+		if entries[i].ID == bootloader.SlotID(slot) {
+			return &entries[i], nil
+		}
+	}
+	return nil, nil
+}

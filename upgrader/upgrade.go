@@ -1,0 +1,288 @@
+package upgrader
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	goversion "github.com/hashicorp/go-version"
+	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/internal/progress"
+	"github.com/ros-os/ros/partitions"
+)
+
+// Options say what to upgrade to.
+type Options struct {
+	Ref       string // image reference; see artifact.Open
+	Force     bool   // allow the same or an older version
+	Booted    string // the running slot
+	Running   string // the running version
+	Cmdline   string // the running kernel command line
+	ImageOpts []artifact.Option
+	Progress  io.Writer
+	Logf      func(format string, a ...any)
+}
+
+// Errors users act on.
+var (
+	ErrNotNewer = errors.New("not newer than the running version")
+	ErrBusy     = errors.New("another upgrade is running")
+)
+
+// Phase timings, for the benchmark.
+type Report struct {
+	Version, Slot string
+	Phases        map[string]time.Duration
+}
+
+// Upgrade writes the image into the inactive slot and makes it the next
+// boot, on trial. The active slot, its entry and STATE are never written,
+// except the record on STATE, last.
+func Upgrade(ctx context.Context, o Options) (*Report, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	unlock, err := lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	u := &upgrade{o: o, target: Other(o.Booted), rep: &Report{Phases: map[string]time.Duration{}}}
+	phases := []struct {
+		name string
+		fn   func(context.Context) error
+	}{{"resolve", u.resolve}, {"write", u.writeSlot}, {"verify", u.verify}, {"flip", u.flip}}
+	for _, p := range phases {
+		start := time.Now()
+		o.Logf("%s", p.name)
+		if err := p.fn(ctx); err != nil {
+			return nil, err
+		}
+		u.rep.Phases[p.name] = time.Since(start)
+	}
+	u.rep.Version, u.rep.Slot = u.cfg.Version, u.target
+	return u.rep, nil
+}
+
+type upgrade struct {
+	o      Options
+	target string
+	img    v1.Image
+	cfg    artifact.Config
+	dev    string
+	esp    bootloader.FS
+	rec    *Record
+	rep    *Report
+}
+
+// lock refuses a second upgrade while one runs.
+func lock() (func(), error) {
+	if err := os.MkdirAll("/run/ros", 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile("/run/ros/upgrade.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("locking: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: wait for it to finish", ErrBusy)
+	}
+	return func() { f.Close() }, nil
+}
+
+func (u *upgrade) resolve(context.Context) error {
+	img, err := artifact.Open(u.o.Ref, u.o.ImageOpts...)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", u.o.Ref, err)
+	}
+	cfg, err := artifact.Inspect(img, u.o.ImageOpts...)
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", u.o.Ref, err)
+	}
+	if err := newer(cfg.Version, u.o.Running, u.o.Force); err != nil {
+		return err
+	}
+	if u.dev, err = partitions.DeviceByLabel(partitions.RootLabel(u.target)); err != nil {
+		return err
+	}
+	if size := deviceSize(u.dev); size > 0 && cfg.Parts.Rootfs.Uncompressed.Size > size {
+		return fmt.Errorf("the root filesystem of %s (%d MiB) does not fit slot %s (%d MiB): reinstall with a bigger --slot-size",
+			cfg.Version, cfg.Parts.Rootfs.Uncompressed.Size>>20, u.target, size>>20)
+	}
+	if u.rec, err = LoadRecord(RecordPath); err != nil {
+		return err
+	}
+	u.img, u.cfg = img, cfg
+	return nil
+}
+
+// newer refuses the same or an older version unless forced. systemd-boot
+// must also order it first, or the new slot would never be tried.
+func newer(v, running string, force bool) error {
+	nv, err := goversion.NewSemver(v)
+	if err != nil {
+		return fmt.Errorf("image version %q: %w", v, err)
+	}
+	rv, err := goversion.NewSemver(running)
+	if err == nil && !nv.GreaterThan(rv) && !force {
+		return fmt.Errorf("%w: %s is not newer than %s: use --force to install it anyway", ErrNotNewer, v, running)
+	}
+	return nil
+}
+
+func deviceSize(dev string) int64 {
+	f, err := os.Open(dev)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// writeSlot first removes the target slot's entry (nothing may boot a slot
+// being written), then streams the root filesystem into it.
+func (u *upgrade) writeSlot(context.Context) error {
+	esp, err := MountESP()
+	if err != nil {
+		return err
+	}
+	u.esp = esp
+	if err := removeEntry(esp, u.target); err != nil {
+		return err
+	}
+	delete(u.rec.Slots, u.target)
+	rc, size, err := artifact.OpenRootfs(u.img, u.cfg)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(u.dev, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("opening slot %s: %w", u.target, err)
+	}
+	defer f.Close()
+	bar := progress.New(u.o.Progress, size, "writing slot "+u.target)
+	if _, err := io.CopyBuffer(io.MultiWriter(f, bar), rc, make([]byte, 1<<20)); err != nil {
+		return fmt.Errorf("writing slot %s: %w", u.target, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing slot %s: %w", u.target, err)
+	}
+	return nil
+}
+
+func removeEntry(esp bootloader.FS, slot string) error {
+	e, err := slotEntry(esp, slot)
+	if err != nil || e == nil {
+		return err
+	}
+	if err := esp.Remove(path.Join(bootloader.EntriesDir, e.FileName())); err != nil {
+		return fmt.Errorf("removing the entry of slot %s: %w", slot, err)
+	}
+	return nil
+}
+
+// verify reads the slot back, past the page cache, and checks its digest.
+func (u *upgrade) verify(context.Context) error {
+	f, err := os.Open(u.dev)
+	if err != nil {
+		return fmt.Errorf("verifying slot %s: %w", u.target, err)
+	}
+	defer f.Close()
+	_ = unix.IoctlSetInt(int(f.Fd()), unix.BLKFLSBUF, 0)
+	want := u.cfg.Parts.Rootfs.Uncompressed
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, io.LimitReader(f, want.Size), make([]byte, 1<<20)); err != nil {
+		return fmt.Errorf("verifying slot %s: %w", u.target, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want.Digest.Hex {
+		return fmt.Errorf("verifying slot %s: %w: read back sha256:%s, want %s", u.target, artifact.ErrDigestMismatch, got, want.Digest)
+	}
+	return nil
+}
+
+// flip writes the kernel and initramfs, then the entry with a tries counter
+// (the commit point, written atomically), then the record.
+func (u *upgrade) flip(context.Context) error {
+	dir := "ros/" + u.target
+	if err := u.esp.Mkdir(dir); err != nil {
+		return fmt.Errorf("writing the ESP: %w", err)
+	}
+	parts := map[string]types.MediaType{"vmlinuz": artifact.KernelMediaType, "initrd": artifact.InitramfsMediaType}
+	for name, mt := range parts {
+		if err := writePart(u.img, mt, path.Join(ESPDir, dir, name)); err != nil {
+			return err
+		}
+	}
+	entry := bootloader.SlotEntry(u.target, u.cfg.Version, cmdlineFor(u.cfg.Cmdline, u.o.Cmdline))
+	entry.Counter = bootloader.Tries(3)
+	if err := bootloader.WriteEntry(u.esp, entry); err != nil {
+		return fmt.Errorf("writing the boot entry of slot %s: %w", u.target, err)
+	}
+	unix.Sync()
+	digest, _ := u.img.Digest()
+	u.rec.Slots[u.target] = SlotInfo{Version: u.cfg.Version, Digest: digest.String()}
+	u.rec.Pending = &Pending{From: u.o.Booted, To: u.target, FromVersion: u.o.Running, ToVersion: u.cfg.Version, Since: time.Now().UTC()}
+	return u.rec.Save(RecordPath)
+}
+
+// cmdlineFor is the new image's command line plus what the user added to
+// the running one (e.g. ros.autologin), without the slot's own arguments.
+func cmdlineFor(image, running string) string {
+	have := map[string]bool{}
+	for _, f := range strings.Fields(image) {
+		have[f] = true
+	}
+	out := strings.Fields(image)
+	for _, f := range strings.Fields(running) {
+		if have[f] || strings.HasPrefix(f, "root=") || strings.HasPrefix(f, "ros.slot=") || strings.HasPrefix(f, "initrd=") || strings.HasPrefix(f, "BOOT_IMAGE=") {
+			continue
+		}
+		out = append(out, f)
+		have[f] = true
+	}
+	return strings.Join(out, " ")
+}
+
+// writePart writes one verified part to a file on the mounted ESP, through
+// a temporary name and a rename.
+func writePart(img v1.Image, mt types.MediaType, dst string) error {
+	rc, _, err := artifact.OpenPart(img, mt)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	tmp := dst + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	f.Close()
+	return os.Rename(tmp, dst)
+}
