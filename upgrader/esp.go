@@ -25,7 +25,7 @@ func MountESP() (bootloader.FS, error) {
 	if err := os.MkdirAll(ESPDir, 0o755); err != nil {
 		return nil, fmt.Errorf("mounting the ESP: %w", err)
 	}
-	if err := unix.Mount(dev, ESPDir, "vfat", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "umask=0077,flush"); err != nil {
+	if err := unix.Mount(dev, ESPDir, "vfat", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "umask=0077,flush,iocharset=iso8859-1,codepage=437"); err != nil {
 		return nil, fmt.Errorf("mounting the ESP %s: %w", dev, err)
 	}
 	return bootloader.DirFS(ESPDir), nil

@@ -22,6 +22,8 @@ type Registry struct {
 const config = `version: 0.1
 log:
   level: warn
+  accesslog:
+    disabled: true
 storage:
   filesystem:
     rootdirectory: %s
