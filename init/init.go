@@ -8,6 +8,8 @@ package rosinit
 import (
 	"context"
 	"fmt"
+	"github.com/ros-os/ros/init/cmdline"
+	"github.com/ros-os/ros/internal/kmsg"
 	"os"
 	"os/signal"
 	"time"
@@ -29,8 +31,8 @@ type step struct {
 
 // state is what the steps share.
 type state struct {
-	log         *logger
-	cmdline     Cmdline
+	log         *kmsg.Logger
+	cmdline     cmdline.Cmdline
 	reaper      *reaper.Reaper
 	sysDocker   *dockerd.Daemon
 	sys         *client.Client
@@ -112,6 +114,6 @@ func readCmdline(_ context.Context, st *state) error {
 	if err != nil {
 		return err
 	}
-	st.cmdline = ParseCmdline(string(b))
+	st.cmdline = cmdline.Parse(string(b))
 	return nil
 }

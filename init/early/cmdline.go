@@ -2,23 +2,15 @@ package early
 
 import (
 	"fmt"
+	"github.com/ros-os/ros/init/cmdline"
 	"os"
 	"strings"
 
 	"github.com/ros-os/ros/partitions"
 )
 
-// parseCmdline parses /proc/cmdline into key=value pairs; flags without
-// "=" map to "". (Same rules as rosinit.ParseCmdline, which this package
-// cannot import: rosinit imports it.)
-func parseCmdline(s string) map[string]string {
-	args := map[string]string{}
-	for _, f := range strings.Fields(s) {
-		k, v, _ := strings.Cut(f, "=")
-		args[k] = strings.Trim(v, `"`)
-	}
-	return args
-}
+// parseCmdline parses /proc/cmdline into key=value pairs.
+func parseCmdline(s string) map[string]string { return cmdline.Parse(s).Args }
 
 // rootMatch says which block device root= names: root=PARTLABEL=NAME or
 // root=/dev/NAME. Without root=, ros.slot=X means PARTLABEL=ros-root-X.

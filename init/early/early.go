@@ -13,6 +13,7 @@ package early
 import (
 	"errors"
 	"fmt"
+	"github.com/ros-os/ros/internal/kmsg"
 	"runtime/debug"
 	"time"
 
@@ -45,7 +46,7 @@ type step struct {
 
 // boot is what the steps share.
 type boot struct {
-	log      *logger
+	log      *kmsg.Logger
 	args     map[string]string // the kernel command line
 	rootDev  string            // /dev/NAME of the root slot
 	stateDev string            // /dev/NAME of STATE, "" if not found

@@ -1,4 +1,4 @@
-package early
+package kmsg
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 
 func TestLogger(t *testing.T) {
 	var console, kmsg bytes.Buffer
-	l := &logger{console: &console, kmsg: &kmsg}
+	l := &Logger{console: &console, kmsg: &kmsg, prefix: "ros-initramfs: "}
 	l.Printf("root slot %s is %s", "PARTLABEL=ros-root-a", "/dev/vda2")
 	if want := "ros-initramfs: root slot PARTLABEL=ros-root-a is /dev/vda2\n"; console.String() != want {
 		t.Errorf("console = %q, want %q", console.String(), want)
@@ -20,7 +20,7 @@ func TestLogger(t *testing.T) {
 
 func TestBanner(t *testing.T) {
 	var console, kmsg bytes.Buffer
-	l := &logger{console: &console, kmsg: &kmsg}
+	l := &Logger{console: &console, kmsg: &kmsg, prefix: "ros-initramfs: "}
 	l.Banner("ros: BOOT FAILED", "finding the root slot: no device\nsecond line")
 	out := console.String()
 	for _, want := range []string{"#  ros: BOOT FAILED\n", "#  finding the root slot: no device\n", "#  second line\n", strings.Repeat("#", 72)} {

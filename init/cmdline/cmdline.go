@@ -1,4 +1,5 @@
-package rosinit
+// Package cmdline reads the kernel command line the way both init stages do.
+package cmdline
 
 import "strings"
 
@@ -9,8 +10,8 @@ type Cmdline struct {
 	Args map[string]string
 }
 
-// ParseCmdline parses /proc/cmdline. Flags without "=" map to "".
-func ParseCmdline(s string) Cmdline {
+// Parse parses /proc/cmdline. Flags without "=" map to "".
+func Parse(s string) Cmdline {
 	args := map[string]string{}
 	for _, f := range strings.Fields(s) {
 		k, v, _ := strings.Cut(f, "=")

@@ -1,8 +1,8 @@
-package rosinit
+package cmdline
 
 import "testing"
 
-func TestParseCmdline(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		name, in   string
 		slot, root string
@@ -14,9 +14,9 @@ func TestParseCmdline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := ParseCmdline(tt.in)
+			c := Parse(tt.in)
 			if c.Slot != tt.slot || c.Root != tt.root {
-				t.Fatalf("ParseCmdline(%q) = slot %q root %q, want %q %q", tt.in, c.Slot, c.Root, tt.slot, tt.root)
+				t.Fatalf("Parse(%q) = slot %q root %q, want %q %q", tt.in, c.Slot, c.Root, tt.slot, tt.root)
 			}
 		})
 	}
