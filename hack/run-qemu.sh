@@ -7,7 +7,7 @@ disk=${1:-build/disk.img}
 vars=$(mktemp --suffix=-ovmf-vars.fd)
 trap 'rm -f "$vars"' EXIT
 cp /usr/share/OVMF/OVMF_VARS_4M.fd "$vars"
-qemu-system-x86_64 -machine q35 -smp 2 -m 2048 -nographic \
+qemu-system-x86_64 -machine q35 -smp 2 -m 2048 -nographic -device i6300esb \
   -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
   -drive if=pflash,format=raw,unit=1,file="$vars" \
   -drive file="$disk",if=virtio,format=raw \

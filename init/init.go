@@ -48,6 +48,7 @@ var steps = []step{
 	{"reading the kernel command line", readCmdline},
 	{"setting up the host", setupHost},
 	{"loading kernel modules", loadModules},
+	{"arming the watchdog", startWatchdog},
 	{"starting System Docker", startSystemDocker},
 	{"loading system images", loadImages},
 	{"starting system services", startServices},

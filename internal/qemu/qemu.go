@@ -75,7 +75,7 @@ func (c Config) args() ([]string, func(), error) {
 		cpus = 2
 	}
 	args := []string{"-machine", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
-		"-display", "none", "-monitor", "none", "-serial", "stdio"}
+		"-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "i6300esb"}
 	if !c.Reboot {
 		args = append(args, "-no-reboot")
 	}
