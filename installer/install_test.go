@@ -3,7 +3,6 @@ package installer
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"io"
 	"os"
@@ -15,55 +14,19 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
-	"github.com/ros-os/ros/images/build"
+	"github.com/ros-os/ros/internal/testimage"
 	"github.com/ros-os/ros/partitions"
 )
 
 const diskSize = 3 << 30
 
-// needTools skips when a real tool is missing, except in CI, where make
-// deps has installed them all and a missing one is a failure.
-func needTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (make deps installs it)", tool)
-			}
-			t.Skipf("%s is not installed (make deps installs it)", tool)
-		}
-	}
-}
+func needTools(t *testing.T, tools ...string) { t.Helper(); testimage.NeedTools(t, tools...) }
 
-// testImage writes a small but real OS image: a squashfs holding a fake
-// systemd-boot, as an xz stream, plus random kernel and initramfs bytes.
+// testImage is a small but real OS image for arch, in an OCI layout.
 func testImage(t *testing.T, arch string) string {
 	t.Helper()
-	needTools(t, "mksquashfs", "xz")
-	dir := t.TempDir()
-	root := filepath.Join(dir, "root")
-	efi := filepath.Join(root, build.BootEFI)
-	write(t, efi, []byte("MZ fake systemd-boot"))
-	write(t, filepath.Join(root, "usr/bin/filler"), random(t, 300<<10))
-	p := artifact.Parts{Kernel: filepath.Join(dir, "vmlinuz"), Initramfs: filepath.Join(dir, "initrd"),
-		Squashfs: filepath.Join(dir, "rootfs.squashfs"), Rootfs: filepath.Join(dir, "rootfs.squashfs.xz")}
-	write(t, p.Kernel, random(t, 4096))
-	write(t, p.Initramfs, random(t, 2048))
-	if err := build.WriteSquashfs(runOut, root, p.Squashfs, []string{"-noI", "-noD", "-noF", "-noX"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := build.WriteXz(p.Squashfs, p.Rootfs, []string{"--x86", "--lzma2"}); err != nil {
-		t.Fatal(err)
-	}
-	img, err := artifact.New(p, "1.0.0", arch, "console=ttyS0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	layout := filepath.Join(dir, "oci")
-	if err := artifact.WriteLayout(layout, img, "1.0.0"); err != nil {
-		t.Fatal(err)
-	}
-	return "oci-layout:" + layout + ":1.0.0"
+	ref, _ := testimage.Layout(t, testimage.New(t, "1.0.0", arch, 300), "1.0.0")
+	return ref
 }
 
 func runOut(name string, args ...string) ([]byte, error) {
@@ -78,14 +41,6 @@ func write(t *testing.T, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func random(t *testing.T, n int) []byte {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func runInstall(t *testing.T, o Options) (*Report, error) {
@@ -148,7 +103,7 @@ func checkDisk(t *testing.T, disk string, rep *Report) {
 			t.Errorf("%s is empty or missing on the ESP", f)
 		}
 	}
-	if got := espFile(t, disk, esp, "EFI/BOOT/BOOTX64.EFI"); got != "MZ fake systemd-boot" {
+	if got := espFile(t, disk, esp, "EFI/BOOT/BOOTX64.EFI"); got != testimage.BootEFI {
 		t.Errorf("BOOTX64.EFI is not systemd-boot from the slot: %q", got)
 	}
 }

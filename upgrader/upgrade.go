@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,12 +34,32 @@ type Options struct {
 	ImageOpts []artifact.Option
 	Progress  io.Writer
 	Logf      func(format string, a ...any)
+
+	// Where to write; unset, the running machine's: the inactive slot's
+	// partition found by label, the ESP mounted at ESPDir, RecordPath.
+	Slot   Slot
+	ESP    bootloader.FS
+	Record string
+	Lock   string
 }
+
+// Slot is the partition an upgrade writes and reads back.
+type Slot interface {
+	io.WriterAt
+	io.ReaderAt
+	Size() int64
+	Sync() error
+}
+
+// bufferFlusher is a slot whose reads can come from a cache that must be
+// dropped to verify what reached the disk (a block device).
+type bufferFlusher interface{ FlushBuffers() error }
 
 // Errors users act on.
 var (
-	ErrNotNewer = errors.New("not newer than the running version")
-	ErrBusy     = errors.New("another upgrade is running")
+	ErrNotNewer     = errors.New("not newer than the running version")
+	ErrBusy         = errors.New("another upgrade is running")
+	ErrSlotTooSmall = errors.New("image does not fit the slot")
 )
 
 // Phase timings, for the benchmark.
@@ -54,12 +75,19 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	unlock, err := lock()
+	if o.Record == "" {
+		o.Record = RecordPath
+	}
+	if o.Lock == "" {
+		o.Lock = "/run/ros/upgrade.lock"
+	}
+	unlock, err := lock(o.Lock)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	u := &upgrade{o: o, target: Other(o.Booted), rep: &Report{Phases: map[string]time.Duration{}}}
+	defer u.close()
 	phases := []struct {
 		name string
 		fn   func(context.Context) error
@@ -81,18 +109,25 @@ type upgrade struct {
 	target string
 	img    v1.Image
 	cfg    artifact.Config
-	dev    string
+	slot   Slot
 	esp    bootloader.FS
 	rec    *Record
 	rep    *Report
+	closer io.Closer
+}
+
+func (u *upgrade) close() {
+	if u.closer != nil {
+		u.closer.Close()
+	}
 }
 
 // lock refuses a second upgrade while one runs.
-func lock() (func(), error) {
-	if err := os.MkdirAll("/run/ros", 0o755); err != nil {
+func lock(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile("/run/ros/upgrade.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("locking: %w", err)
 	}
@@ -115,14 +150,14 @@ func (u *upgrade) resolve(context.Context) error {
 	if err := newer(cfg.Version, u.o.Running, u.o.Force); err != nil {
 		return err
 	}
-	if u.dev, err = partitions.DeviceByLabel(partitions.RootLabel(u.target)); err != nil {
+	if err := u.openSlot(); err != nil {
 		return err
 	}
-	if size := deviceSize(u.dev); size > 0 && cfg.Parts.Rootfs.Uncompressed.Size > size {
-		return fmt.Errorf("the root filesystem of %s (%d MiB) does not fit slot %s (%d MiB): reinstall with a bigger --slot-size",
-			cfg.Version, cfg.Parts.Rootfs.Uncompressed.Size>>20, u.target, size>>20)
+	if size := u.slot.Size(); cfg.Parts.Rootfs.Uncompressed.Size > size {
+		return fmt.Errorf("%w: the root filesystem of %s (%d MiB) does not fit slot %s (%d MiB): reinstall with a bigger --slot-size",
+			ErrSlotTooSmall, cfg.Version, cfg.Parts.Rootfs.Uncompressed.Size>>20, u.target, size>>20)
 	}
-	if u.rec, err = LoadRecord(RecordPath); err != nil {
+	if u.rec, err = LoadRecord(u.o.Record); err != nil {
 		return err
 	}
 	u.img, u.cfg = img, cfg
@@ -143,28 +178,53 @@ func newer(v, running string, force bool) error {
 	return nil
 }
 
-func deviceSize(dev string) int64 {
-	f, err := os.Open(dev)
-	if err != nil {
-		return 0
+// openSlot opens the inactive slot: the one given, or the partition of that
+// name on this machine.
+func (u *upgrade) openSlot() error {
+	if u.o.Slot != nil {
+		u.slot = u.o.Slot
+		return nil
 	}
-	defer f.Close()
-	n, err := f.Seek(0, io.SeekEnd)
+	dev, err := partitions.DeviceByLabel(partitions.RootLabel(u.target))
 	if err != nil {
-		return 0
+		return err
 	}
-	return n
+	f, err := os.OpenFile(dev, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("opening slot %s: %w", u.target, err)
+	}
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("opening slot %s: %w", u.target, err)
+	}
+	d := &blockDev{File: f, size: size}
+	u.slot, u.closer = d, d
+	return nil
 }
+
+// blockDev is a slot partition of the running machine.
+type blockDev struct {
+	*os.File
+	size int64
+}
+
+func (d *blockDev) Size() int64 { return d.size }
+
+// FlushBuffers drops the device's page cache so a read-back sees the disk.
+func (d *blockDev) FlushBuffers() error { return unix.IoctlSetInt(int(d.Fd()), unix.BLKFLSBUF, 0) }
 
 // writeSlot first removes the target slot's entry (nothing may boot a slot
 // being written), then streams the root filesystem into it.
 func (u *upgrade) writeSlot(context.Context) error {
-	esp, err := MountESP()
-	if err != nil {
-		return err
+	if u.esp = u.o.ESP; u.esp == nil {
+		esp, err := MountESP()
+		if err != nil {
+			return err
+		}
+		u.esp = esp
 	}
-	u.esp = esp
-	if err := removeEntry(esp, u.target); err != nil {
+	if err := removeEntry(u.esp, u.target); err != nil {
 		return err
 	}
 	delete(u.rec.Slots, u.target)
@@ -173,16 +233,12 @@ func (u *upgrade) writeSlot(context.Context) error {
 		return err
 	}
 	defer rc.Close()
-	f, err := os.OpenFile(u.dev, os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("opening slot %s: %w", u.target, err)
-	}
-	defer f.Close()
 	bar := progress.New(u.o.Progress, size, "writing slot "+u.target)
-	if _, err := io.CopyBuffer(io.MultiWriter(f, bar), rc, make([]byte, 1<<20)); err != nil {
+	w := io.MultiWriter(io.NewOffsetWriter(u.slot, 0), bar)
+	if _, err := io.CopyBuffer(w, rc, make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("writing slot %s: %w", u.target, err)
 	}
-	if err := f.Sync(); err != nil {
+	if err := u.slot.Sync(); err != nil {
 		return fmt.Errorf("syncing slot %s: %w", u.target, err)
 	}
 	return nil
@@ -201,15 +257,12 @@ func removeEntry(esp bootloader.FS, slot string) error {
 
 // verify reads the slot back, past the page cache, and checks its digest.
 func (u *upgrade) verify(context.Context) error {
-	f, err := os.Open(u.dev)
-	if err != nil {
-		return fmt.Errorf("verifying slot %s: %w", u.target, err)
+	if f, ok := u.slot.(bufferFlusher); ok {
+		_ = f.FlushBuffers()
 	}
-	defer f.Close()
-	_ = unix.IoctlSetInt(int(f.Fd()), unix.BLKFLSBUF, 0)
 	want := u.cfg.Parts.Rootfs.Uncompressed
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, io.LimitReader(f, want.Size), make([]byte, 1<<20)); err != nil {
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(u.slot, 0, want.Size), make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("verifying slot %s: %w", u.target, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.Digest.Hex {
@@ -227,7 +280,7 @@ func (u *upgrade) flip(context.Context) error {
 	}
 	parts := map[string]types.MediaType{"vmlinuz": artifact.KernelMediaType, "initrd": artifact.InitramfsMediaType}
 	for name, mt := range parts {
-		if err := writePart(u.img, mt, path.Join(ESPDir, dir, name)); err != nil {
+		if err := writePart(u.esp, u.img, mt, path.Join(dir, name)); err != nil {
 			return err
 		}
 	}
@@ -240,7 +293,7 @@ func (u *upgrade) flip(context.Context) error {
 	digest, _ := u.img.Digest()
 	u.rec.Slots[u.target] = SlotInfo{Version: u.cfg.Version, Digest: digest.String()}
 	u.rec.Pending = &Pending{From: u.o.Booted, To: u.target, FromVersion: u.o.Running, ToVersion: u.cfg.Version, Since: time.Now().UTC()}
-	return u.rec.Save(RecordPath)
+	return u.rec.Save(u.o.Record)
 }
 
 // cmdlineFor is the new image's command line plus what the user added to
@@ -261,28 +314,27 @@ func cmdlineFor(image, running string) string {
 	return strings.Join(out, " ")
 }
 
-// writePart writes one verified part to a file on the mounted ESP, through
-// a temporary name and a rename.
-func writePart(img v1.Image, mt types.MediaType, dst string) error {
+// writePart writes one verified part to the ESP, through a temporary name
+// and a rename.
+func writePart(esp bootloader.FS, img v1.Image, mt types.MediaType, dst string) error {
 	rc, _, err := artifact.OpenPart(img, mt)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	tmp := dst + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := esp.OpenFile(tmp, os.O_CREATE|os.O_RDWR|os.O_TRUNC)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", dst, err)
+		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
 	}
 	if _, err := io.Copy(f, rc); err != nil {
 		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", dst, err)
+		_ = esp.Remove(tmp)
+		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", dst, err)
+	if err := f.Close(); err != nil {
+		_ = esp.Remove(tmp)
+		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
 	}
-	f.Close()
-	return os.Rename(tmp, dst)
+	return esp.Rename(tmp, dst)
 }
