@@ -17,7 +17,7 @@ import (
 // buildVersion builds the OS at version v with `make image`, from spec (or
 // the repository's images/os.yaml), into its own build directory, sharing
 // the package cache; it returns the OCI layout.
-func buildVersion(t *testing.T, v, spec string) string {
+func buildVersion(t testing.TB, v, spec string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "build-"+v)
 	args := []string{"-s", "image", "VERSION=" + v, "BUILD=" + dir, "CACHE=" + filepath.Join(repo, "build/cache")}

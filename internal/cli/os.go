@@ -103,6 +103,7 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 		}
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "ros %s is in slot %s and boots next, on trial (3 tries)\n", rep.Version, rep.Slot)
+	fmt.Fprintf(out, "ros os upgrade: %s\n", usage(rep))
 	if o.reboot {
 		return unix.Kill(1, unix.SIGTERM)
 	}
@@ -361,4 +362,28 @@ func newOSRollbackCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&reboot, "reboot", false, "reboot into it now")
 	return cmd
+}
+
+// usage is the phases' times and the peak memory of ros and of its children
+// (xz), for `make bench`.
+func usage(rep *upgrader.Report) string {
+	var parts []string
+	for _, p := range []string{"resolve", "write", "verify", "flip"} {
+		parts = append(parts, fmt.Sprintf("%s %.1fs", p, rep.Phases[p].Seconds()))
+	}
+	var ru unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &ru)
+	return fmt.Sprintf("phases: %s; peak memory: ros %d MB, xz %d MB", strings.Join(parts, ", "), vmHWM()>>10, ru.Maxrss>>10)
+}
+
+// vmHWM is this process's peak resident memory in KiB.
+func vmHWM() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			return kb
+		}
+	}
+	return 0
 }

@@ -1,0 +1,61 @@
+//go:build e2e
+
+package test
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/internal/registry"
+)
+
+var usageRE = regexp.MustCompile(`phases: resolve ([0-9.]+)s, write ([0-9.]+)s, verify ([0-9.]+)s, flip ([0-9.]+)s; peak memory: ros (\d+) MB, xz (\d+) MB`)
+
+// BenchmarkUpgrade upgrades an installed guest from a registry on the host
+// (QEMU user networking, TCG) and reports the phases, the slot write
+// throughput next to dd rewriting the same bytes to the same partition in
+// the same guest, and the peak memory of ros os upgrade and of its xz.
+func BenchmarkUpgrade(b *testing.B) {
+	reg, err := registry.Start(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reg.Stop()
+	v2 := "0.2.0"
+	run(b, mkimage(b), "push", "--insecure", "--from", "oci-layout:"+buildVersion(b, v2, "")+":"+v2, reg.Addr+"/ros/os:"+v2)
+	disk := installDisk(b, "--append", "ros.autologin")
+	vm := boot(b, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true})
+	if _, err := vm.Console.Expect(regexp.MustCompile(`is up on slot a`), 5*time.Minute); err != nil {
+		b.Fatal(err)
+	}
+	port := reg.Addr[strings.LastIndex(reg.Addr, ":")+1:]
+	cmd := "sudo ros os upgrade --insecure 10.0.2.2:" + port + "/ros/os:" + v2 + " 2>&1 | grep phases; " +
+		"s=$(cut -d' ' -f1 /proc/uptime); sudo dd if=/dev/vda3 of=/dev/vda3 bs=1M count=212 conv=fsync,notrunc 2>/dev/null; " +
+		"e=$(cut -d' ' -f1 /proc/uptime); echo \"dd-seconds $s $e\"\n"
+	if err := vm.Send("\n" + cmd); err != nil {
+		b.Fatal(err)
+	}
+	m, err := vm.Console.Expect(usageRE, 10*time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := vm.Console.Expect(regexp.MustCompile(`dd-seconds ([0-9.]+) ([0-9.]+)`), 5*time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
+	for i, name := range []string{"s/resolve", "s/write", "s/verify", "s/flip"} {
+		b.ReportMetric(f(m[i+1]), name)
+	}
+	b.ReportMetric(f(m[5]), "MB/peak-ros")
+	b.ReportMetric(f(m[6]), "MB/peak-xz")
+	slotMB := 212.0 // the uncompressed squashfs, about
+	ours, dd := slotMB/f(m[2]), slotMB/(f(d[2])-f(d[1]))
+	b.ReportMetric(ours, "MB/s-write")
+	b.ReportMetric(dd, "MB/s-dd")
+	b.ReportMetric(ours/dd, "x-dd")
+}
