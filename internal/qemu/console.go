@@ -94,3 +94,17 @@ func (c *Console) String() string {
 	defer c.mu.Unlock()
 	return string(c.buf)
 }
+
+// Len is how much has been printed so far.
+func (c *Console) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.buf)
+}
+
+// Since reports whether s was printed after the first mark bytes.
+func (c *Console) Since(mark int, s string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return mark <= len(c.buf) && strings.Contains(string(c.buf[mark:]), s)
+}

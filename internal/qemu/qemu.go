@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -28,8 +29,13 @@ type Config struct {
 // VM is a running QEMU.
 type VM struct {
 	Console *Console
+	ctx     context.Context
+	args    []string
+	reboot  bool
+	mu      sync.Mutex
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
+	killed  bool
 	done    chan struct{}
 	err     error
 	cleanup func()
@@ -44,23 +50,54 @@ func Start(ctx context.Context, c Config) (*VM, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm := &VM{Console: newConsole(c.Log), done: make(chan struct{}), cleanup: cleanup}
-	vm.cmd = exec.CommandContext(ctx, "qemu-system-x86_64", args...)
-	vm.cmd.Stdout, vm.cmd.Stderr = vm.Console, vm.Console
-	if vm.stdin, err = vm.cmd.StdinPipe(); err != nil {
+	vm := &VM{Console: newConsole(c.Log), ctx: ctx, args: args, reboot: c.Reboot, done: make(chan struct{}), cleanup: cleanup}
+	if err := vm.start(); err != nil {
 		cleanup()
-		return nil, fmt.Errorf("starting qemu: %w", err)
-	}
-	if err := vm.cmd.Start(); err != nil {
-		cleanup()
-		return nil, fmt.Errorf("starting qemu: %w", err)
+		return nil, err
 	}
 	go vm.wait()
 	return vm, nil
 }
 
+func (vm *VM) start() error {
+	cmd := exec.CommandContext(vm.ctx, "qemu-system-x86_64", vm.args...)
+	cmd.Stdout, cmd.Stderr = vm.Console, vm.Console
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("starting qemu: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting qemu: %w", err)
+	}
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if vm.killed { // Kill came while the guest was rebooting
+		_ = cmd.Process.Kill()
+	}
+	vm.cmd, vm.stdin = cmd, stdin
+	return nil
+}
+
+// wait restarts QEMU when the guest rebooted (with Config.Reboot), and
+// otherwise ends the VM when QEMU exits.
 func (vm *VM) wait() {
-	vm.err = vm.cmd.Wait()
+	for {
+		mark := vm.Console.Len()
+		vm.mu.Lock()
+		cmd := vm.cmd
+		vm.mu.Unlock()
+		vm.err = cmd.Wait()
+		vm.mu.Lock()
+		killed := vm.killed
+		vm.mu.Unlock()
+		if killed || !vm.reboot || !vm.Console.Since(mark, "reboot: Restarting system") {
+			break
+		}
+		if err := vm.start(); err != nil {
+			vm.err = err
+			break
+		}
+	}
 	vm.cleanup()
 	vm.Console.close()
 	close(vm.done)
@@ -75,10 +112,7 @@ func (c Config) args() ([]string, func(), error) {
 		cpus = 2
 	}
 	args := []string{"-machine", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
-		"-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "i6300esb"}
-	if !c.Reboot {
-		args = append(args, "-no-reboot")
-	}
+		"-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "i6300esb", "-no-reboot"}
 	if c.Net {
 		args = append(args, "-nic", "user,model=virtio-net-pci")
 	} else {
@@ -131,7 +165,10 @@ func ovmfArgs() ([]string, func(), error) {
 
 // Send types s on the serial console.
 func (vm *VM) Send(s string) error {
-	_, err := io.WriteString(vm.stdin, s)
+	vm.mu.Lock()
+	stdin := vm.stdin
+	vm.mu.Unlock()
+	_, err := io.WriteString(stdin, s)
 	return err
 }
 
@@ -148,7 +185,11 @@ func (vm *VM) Wait(timeout time.Duration) error {
 
 // Kill stops QEMU at once.
 func (vm *VM) Kill() {
-	_ = vm.cmd.Process.Kill()
+	vm.mu.Lock()
+	vm.killed = true
+	cmd := vm.cmd
+	vm.mu.Unlock()
+	_ = cmd.Process.Kill()
 	<-vm.done
 }
 
