@@ -26,7 +26,9 @@ type Starter interface {
 // Daemon is one supervised dockerd.
 type Daemon struct {
 	Name   string   // "System Docker"
+	Binary string   // default /usr/sbin/dockerd
 	Socket string   // unix socket path
+	LogDir string   // dockerd's output goes to LogDir/<socket dir>.log; default /var/log
 	Args   []string // dockerd arguments (the socket's -H is added)
 	Env    []string
 	Logf   func(format string, a ...any)
@@ -73,9 +75,13 @@ func (d *Daemon) spawn() (*process, error) {
 	if err := os.MkdirAll(dirOf(d.Socket), 0o755); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", d.Name, err)
 	}
-	cmd := exec.Command("/usr/sbin/dockerd", append([]string{"--host=unix://" + d.Socket}, d.Args...)...)
+	bin := d.Binary
+	if bin == "" {
+		bin = "/usr/sbin/dockerd"
+	}
+	cmd := exec.Command(bin, append([]string{"--host=unix://" + d.Socket}, d.Args...)...)
 	cmd.Env = append(os.Environ(), d.Env...)
-	logf := logFile(d.Socket)
+	logf := logFile(d.LogDir, d.Socket)
 	if logf != nil {
 		cmd.Stdout, cmd.Stderr = logf, logf
 		defer logf.Close() // the child has its own copy; STATE must go read-only at shutdown
@@ -166,8 +172,11 @@ func dirOf(p string) string {
 }
 
 // logFile is where dockerd's own output goes: /var/log/<socket dir name>.log.
-func logFile(socket string) *os.File {
-	name := "/var/log/" + baseOf(dirOf(socket)) + ".log"
+func logFile(dir, socket string) *os.File {
+	if dir == "" {
+		dir = "/var/log"
+	}
+	name := dir + "/" + baseOf(dirOf(socket)) + ".log"
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
 		return nil

@@ -20,7 +20,8 @@ type Reaper struct {
 	early   map[int]unix.WaitStatus // exited before Start registered them
 }
 
-// New starts reaping.
+// New starts reaping. A process must have one Reaper: it waits for any
+// child, so two would take each other's exit statuses.
 func New() *Reaper {
 	r := &Reaper{waiting: map[int]chan unix.WaitStatus{}, early: map[int]unix.WaitStatus{}}
 	sig := make(chan os.Signal, 64)
