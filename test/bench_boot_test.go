@@ -49,10 +49,10 @@ func bootOnce(b *testing.B, disk string) map[string]float64 {
 	out := map[string]float64{}
 	out["s/first-user-container"], _ = strconv.ParseFloat(m[1], 64)
 	time.Sleep(10 * time.Second)
-	if err := vm.Send("echo \"memused $(free -m | awk '/Mem:/{print $3}')\"\n"); err != nil {
+	if err := vm.Send("awk '/MemTotal/{t=$2} /MemAvailable/{a=$2} END{print \"memused\", int((t-a)/1024)}' /proc/meminfo\n"); err != nil {
 		b.Fatal(err)
 	}
-	if m, err = vm.Console.Expect(regexp.MustCompile(`memused ([0-9]+)`), time.Minute); err != nil {
+	if m, err = vm.Console.Expect(regexp.MustCompile(`\nmemused ([0-9]+)`), time.Minute); err != nil {
 		b.Fatal(err)
 	}
 	out["MB/idle-used"], _ = strconv.ParseFloat(m[1], 64)

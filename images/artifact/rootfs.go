@@ -27,8 +27,9 @@ func OpenRootfs(img v1.Image, cfg Config) (io.ReadCloser, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	// -T0: xz decompresses the stream's blocks on all cores.
-	cmd := exec.Command("xz", "--decompress", "--stdout", "--single-stream", "-T0")
+	// -T1: threaded decoding buffered whole 112 MiB blocks (316 MB peak in
+	// the guest); one thread keeps memory at the dictionary's size.
+	cmd := exec.Command("xz", "--decompress", "--stdout", "--single-stream", "-T1")
 	cmd.Stdin = part
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = stderr

@@ -67,12 +67,16 @@ func (s Service) labels(name, version string) map[string]string {
 	return l
 }
 
+// restartPolicy defaults to unless-stopped: Docker restarts a crashed
+// service, but after an orderly shutdown (PID 1 stops every service) it does
+// not start them itself when System Docker starts, which would delay its API
+// by the services' start-up and bypass their order; PID 1 starts them.
 func (s Service) restartPolicy() container.RestartPolicyMode {
 	switch {
 	case s.Oneshot:
 		return container.RestartPolicyDisabled
 	case s.Restart == "":
-		return container.RestartPolicyAlways
+		return container.RestartPolicyUnlessStopped
 	}
 	return container.RestartPolicyMode(s.Restart)
 }

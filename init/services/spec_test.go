@@ -43,7 +43,7 @@ func TestContainerSpec(t *testing.T) {
 			name:       "defaults: restart always, image default command",
 			svc:        Service{Image: "busybox"},
 			wantConfig: &container.Config{Image: "busybox", Labels: map[string]string{LabelService: "svc", LabelVersion: "1.2.0+git.abc", LabelOneshot: "false"}},
-			wantHost:   &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyAlways}},
+			wantHost:   &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}},
 		},
 		{
 			name:       "oneshot is never restarted",

@@ -43,8 +43,12 @@ func Start(dir string) (*Registry, error) {
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(config, filepath.Join(dir, "data"), addr)), 0o644); err != nil {
 		return nil, fmt.Errorf("writing registry config: %w", err)
 	}
+	logf, err := os.Create(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		return nil, fmt.Errorf("creating the registry log: %w", err)
+	}
 	r := &Registry{Addr: addr, cmd: exec.Command("docker-registry", "serve", cfg)}
-	r.cmd.Stdout, r.cmd.Stderr = os.Stderr, os.Stderr
+	r.cmd.Stdout, r.cmd.Stderr = logf, logf
 	if err := r.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting docker-registry (apt-get install docker-registry): %w", err)
 	}
