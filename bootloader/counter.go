@@ -1,6 +1,7 @@
 package bootloader
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -75,17 +76,17 @@ func Sort(entries []Entry) {
 
 // compareEntries is systemd-boot 252's config_entry_compare.
 func compareEntries(a, b Entry) int {
-	if r := cmp(b2i(a.Bad()), b2i(b.Bad())); r != 0 {
+	if r := cmp.Compare(b2i(a.Bad()), b2i(b.Bad())); r != 0 {
 		return r
 	}
-	if r := cmp(b2i(a.SortKey == ""), b2i(b.SortKey == "")); r != 0 {
+	if r := cmp.Compare(b2i(a.SortKey == ""), b2i(b.SortKey == "")); r != 0 {
 		return r
 	}
 	if a.SortKey != "" {
-		if r := strcmp(a.SortKey, b.SortKey); r != 0 {
+		if r := cmp.Compare(a.SortKey, b.SortKey); r != 0 {
 			return r
 		}
-		if r := strcmp(a.extra("machine-id"), b.extra("machine-id")); r != 0 {
+		if r := cmp.Compare(a.extra("machine-id"), b.extra("machine-id")); r != 0 {
 			return r
 		}
 		if r := -CompareVersions(a.Version, b.Version); r != 0 {

@@ -1,5 +1,7 @@
 package bootloader
 
+import "cmp"
+
 // CompareVersions compares two version strings the way systemd-boot 252
 // orders the "version" field of entries (and entry ids): the UAPI Version
 // Format Specification, implemented in systemd as strverscmp_improved. It
@@ -17,7 +19,7 @@ func CompareVersions(a, b string) int {
 			return r
 		}
 		if a == "" || b == "" {
-			return cmp(len(a), len(b))
+			return cmp.Compare(len(a), len(b))
 		}
 		// The order of these checks matters: "1-a" < "1^a" < "1.a" < "1a".
 		for _, sep := range []byte{'-', '^', '.'} {
@@ -55,22 +57,22 @@ func segmentCmp(a, b string) (int, string, string) {
 		nb, rb := span(b, isDigit)
 		// An empty numeric segment (the other string has letters here)
 		// is older than any number.
-		if r := cmp(b2i(na != ""), b2i(nb != "")); r != 0 {
+		if r := cmp.Compare(b2i(na != ""), b2i(nb != "")); r != 0 {
 			return r, ra, rb
 		}
 		na, nb = trimZeros(na), trimZeros(nb)
-		if r := cmp(len(na), len(nb)); r != 0 {
+		if r := cmp.Compare(len(na), len(nb)); r != 0 {
 			return r, ra, rb
 		}
-		return strcmp(na, nb), ra, rb
+		return cmp.Compare(na, nb), ra, rb
 	}
 	sa, ra := span(a, isAlpha)
 	sb, rb := span(b, isAlpha)
 	n := min(len(sa), len(sb))
-	if r := strcmp(sa[:n], sb[:n]); r != 0 {
+	if r := cmp.Compare(sa[:n], sb[:n]); r != 0 {
 		return r, ra, rb
 	}
-	return cmp(len(sa), len(sb)), ra, rb
+	return cmp.Compare(len(sa), len(sb)), ra, rb
 }
 
 func skipInvalid(s string) string {
@@ -113,26 +115,6 @@ func first(s string) byte {
 
 func b2i(b bool) int {
 	if b {
-		return 1
-	}
-	return 0
-}
-
-func cmp(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func strcmp(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
 		return 1
 	}
 	return 0
