@@ -39,6 +39,7 @@ run: disk
 unit-test: deps
 	go vet ./...
 	go test ./...
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./internal/config/
 
 # The QEMU boot tests: they boot what `make image` built.
 qemu-test: image

@@ -27,16 +27,30 @@ var systemDockerArgs = []string{
 	"--group=docker", "--log-level=warn",
 }
 
+// startSystemDocker starts System Docker with the cloud-config's
+// ros.system_docker settings; if it does not come up with them, it tries
+// once more without, so a bad argument cannot take the console away.
 func startSystemDocker(ctx context.Context, st *state) error {
-	st.sysDocker = &dockerd.Daemon{Name: "System Docker", Socket: rospath.SystemDockerSock,
-		Args: systemDockerArgs, Logf: st.log.Printf, Start: st.reaper}
-	cli, err := st.sysDocker.Run(ctx, 60*time.Second)
+	extra := st.cfg.Ros.SystemDocker
+	cli, err := runSystemDocker(ctx, st, extra.Args, extra.Environment)
+	if err != nil && (len(extra.Args) > 0 || len(extra.Environment) > 0) {
+		st.log.Printf("System Docker did not start with ros.system_docker of the cloud-config (%v): starting it without", err)
+		st.sysDocker.Stop(10 * time.Second)
+		cli, err = runSystemDocker(ctx, st, nil, nil)
+	}
 	if err != nil {
 		return err
 	}
 	st.sys = cli
 	st.mark("system-docker")
 	return nil
+}
+
+func runSystemDocker(ctx context.Context, st *state, args, env []string) (*client.Client, error) {
+	st.sysDocker = &dockerd.Daemon{Name: "System Docker", Socket: rospath.SystemDockerSock,
+		Args: append(append([]string(nil), systemDockerArgs...), args...), Env: env,
+		Logf: st.log.Printf, Start: st.reaper}
+	return st.sysDocker.Run(ctx, 60*time.Second)
 }
 
 // loadImages loads each service image archive whose ros/NAME:TAG System

@@ -18,6 +18,9 @@ func setupHost(_ context.Context, st *state) error {
 	if b, err := os.ReadFile("/etc/hostname"); err == nil && strings.TrimSpace(string(b)) != "" {
 		name = strings.TrimSpace(string(b))
 	}
+	if st.cfg.Hostname != "" {
+		name = st.cfg.Hostname
+	}
 	if err := unix.Sethostname([]byte(name)); err != nil {
 		return fmt.Errorf("setting the hostname: %w", err)
 	}

@@ -19,7 +19,9 @@ import (
 
 	"github.com/ros-os/ros/init/dockerd"
 	"github.com/ros-os/ros/init/reaper"
+	"github.com/ros-os/ros/init/services"
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/upgrader"
 )
 
@@ -31,29 +33,36 @@ type step struct {
 
 // state is what the steps share.
 type state struct {
-	log         *kmsg.Logger
-	cmdline     cmdline.Cmdline
-	reaper      *reaper.Reaper
-	sysDocker   *dockerd.Daemon
-	sys         *client.Client
-	milestones  []Milestone
-	services    []string // long-running services that started, in start order
-	serviceErrs []error  // services that failed to start
-	failed      string   // the step that failed, if any
-	reason      string   // why it failed
+	log          *kmsg.Logger
+	cmdline      cmdline.Cmdline
+	cfg          config.Config // the cloud-config applied at this boot
+	serviceFile  services.File // the services to run: built-in, catalog, config
+	coreServices services.File // the built-in ones, which the health gate covers
+	reaper       *reaper.Reaper
+	sysDocker    *dockerd.Daemon
+	sys          *client.Client
+	milestones   []Milestone
+	services     []string // long-running core services that started, in start order
+	serviceErrs  []error  // core services that failed to start
+	failed       string   // the step that failed, if any
+	reason       string   // why it failed
 }
 
 var steps = []step{
 	{"mounting the system filesystems", mountSystem},
 	{"reading the kernel command line", readCmdline},
-	{"setting up the host", setupHost},
 	{"loading kernel modules", loadModules},
 	{"arming the watchdog", startWatchdog},
+	{"reading the cloud-config", readConfig},
+	{"setting up the host", setupHost},
+	{"applying the cloud-config", applyConfig},
+	{"running bootcmd", runBootcmd},
 	{"starting System Docker", startSystemDocker},
 	{"loading system images", loadImages},
 	{"starting system services", startServices},
 	{"waiting for User Docker", waitUserDocker},
 	{"checking health", checkHealth},
+	{"starting runcmd", startRuncmd},
 }
 
 // Main runs the boot steps, then waits for a shutdown signal. It never

@@ -3,39 +3,22 @@ package rosinit
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 
 	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/init/svcrun"
 	"github.com/ros-os/ros/internal/buildinfo"
-	"github.com/ros-os/ros/internal/rospath"
 )
-
-func loadServices() (services.File, [][]string, error) {
-	data, err := os.ReadFile(rospath.ServicesFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading services: %w", err)
-	}
-	file, err := services.Parse(rospath.ServicesFile, data)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := services.Validate(file); err != nil {
-		return nil, nil, err
-	}
-	levels, err := services.Order(file)
-	return file, levels, err
-}
 
 // startServices starts the services level by level; a one-shot service must
 // exit 0 before the next level starts. A service that fails to start is
 // logged and the others still start (the console among them, so the machine
-// can be repaired); the health gate then fails.
+// can be repaired); if it is a built-in one, the health gate then fails.
 func startServices(ctx context.Context, st *state) error {
-	file, levels, err := loadServices()
+	file := st.serviceFile
+	levels, err := services.Order(file)
 	if err != nil {
 		return err
 	}
@@ -44,17 +27,19 @@ func startServices(ctx context.Context, st *state) error {
 	}
 	for _, level := range levels {
 		for _, name := range level {
-			if err := ensureService(ctx, st.sys, name, file[name]); err != nil {
-				st.serviceErrs = append(st.serviceErrs, err)
+			_, core := st.coreServices[name]
+			if err := svcrun.Ensure(ctx, st.sys, name, file[name], buildinfo.Version); err != nil {
 				st.log.Printf("%v", err)
+				if core {
+					st.serviceErrs = append(st.serviceErrs, err)
+				}
 				continue
 			}
-			if !file[name].Oneshot {
+			if core && !file[name].Oneshot {
 				st.services = append(st.services, name)
 			}
 		}
 		if err := waitOneshots(ctx, st.sys, file, level); err != nil {
-			st.serviceErrs = append(st.serviceErrs, err)
 			st.log.Printf("%v", err)
 		}
 	}
@@ -80,26 +65,6 @@ func removeStale(ctx context.Context, cli *client.Client, file services.File) er
 		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
 			return fmt.Errorf("removing stale service %s: %w", name, err)
 		}
-	}
-	return nil
-}
-
-// ensureService creates the service's container if needed and starts it.
-func ensureService(ctx context.Context, cli *client.Client, name string, s services.Service) error {
-	info, err := cli.ContainerInspect(ctx, name)
-	switch {
-	case errdefs.IsNotFound(err):
-		cfg, host := s.ContainerSpec(name, buildinfo.Version)
-		if _, err := cli.ContainerCreate(ctx, cfg, host, nil, nil, name); err != nil {
-			return fmt.Errorf("creating service %s: %w", name, err)
-		}
-	case err != nil:
-		return fmt.Errorf("inspecting service %s: %w", name, err)
-	case info.State.Running:
-		return nil
-	}
-	if err := cli.ContainerStart(ctx, name, container.StartOptions{}); err != nil {
-		return fmt.Errorf("starting service %s: %w", name, err)
 	}
 	return nil
 }

@@ -26,15 +26,26 @@ func waitLogin(t *testing.T, vm *qemu.VM, timeout time.Duration) *shell {
 	if err := vm.Send("\n"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := vm.Console.Expect(regexp.MustCompile(`rancher@ros:~\$ `), timeout); err != nil {
+	if _, err := vm.Console.Expect(regexp.MustCompile(`rancher@[\w.-]+:~\$ `), timeout); err != nil {
 		t.Fatalf("no login shell on the serial console: %v", err)
 	}
 	return &shell{t: t, vm: vm}
 }
 
 // run types cmd and returns what it printed, up to its exit status, which
-// must be 0. Output is framed by markers so kernel messages don't confuse it.
+// must be 0.
 func (s *shell) run(cmd string, timeout time.Duration) string {
+	s.t.Helper()
+	out, status := s.runStatus(cmd, timeout)
+	if status != "0" {
+		s.t.Fatalf("%s: exit status %s:\n%s", cmd, status, out)
+	}
+	return out
+}
+
+// runStatus types cmd and returns what it printed and its exit status.
+// Output is framed by markers so kernel messages don't confuse it.
+func (s *shell) runStatus(cmd string, timeout time.Duration) (string, string) {
 	s.t.Helper()
 	s.n++
 	begin, end := fmt.Sprintf("<<%d", s.n), fmt.Sprintf("%d>>", s.n)
@@ -48,10 +59,7 @@ func (s *shell) run(cmd string, timeout time.Duration) string {
 	if err != nil {
 		s.t.Fatalf("%s: %v", cmd, err)
 	}
-	if m[2] != "0" {
-		s.t.Fatalf("%s: exit status %s:\n%s", cmd, m[2], m[1])
-	}
-	return withoutKernelLines(strings.ReplaceAll(m[1], "\r", ""))
+	return withoutKernelLines(strings.ReplaceAll(m[1], "\r", "")), m[2]
 }
 
 var kernelLine = regexp.MustCompile(`(?m)^\[\s*\d+\.\d+\] .*\n`)

@@ -19,7 +19,15 @@ import (
 // the package cache; it returns the OCI layout.
 func buildVersion(t testing.TB, v, spec string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "build-"+v)
+	return buildVersionIn(t, filepath.Join(t.TempDir(), "build-"+v), v, spec)
+}
+
+// buildVersionIn is buildVersion into dir, emptied first.
+func buildVersionIn(t testing.TB, dir, v, spec string) string {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"-s", "image", "VERSION=" + v, "BUILD=" + dir, "CACHE=" + filepath.Join(repo, "build/cache")}
 	if spec != "" {
 		args = append(args, "SPEC="+spec)
@@ -59,7 +67,7 @@ func TestUpgradeAndRollback(t *testing.T) {
 	}
 	defer reg.Stop()
 	mk := mkimage(t)
-	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v2, "")+":"+v2, reg.Addr+"/ros/os:"+v2)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
 	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v3, brokenSpec(t))+":"+v3, reg.Addr+"/ros/os:"+v3)
 	guestRepo := "10.0.2.2:" + reg.Addr[strings.LastIndex(reg.Addr, ":")+1:] + "/ros/os"
 

@@ -35,7 +35,7 @@ func Parse(name string, data []byte) (File, error) {
 	}
 	for _, svc := range f.Names() {
 		if err := f[svc].check(svc); err != nil {
-			return nil, fmt.Errorf("%s:%d: service %q: %w", name, keyLine(&doc, svc, err.field), svc, err)
+			return nil, fmt.Errorf("%s:%d: service %q: %w", name, keyLine(&doc, svc, err.Field), svc, err)
 		}
 	}
 	return f, nil

@@ -1,6 +1,9 @@
 package services
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -14,6 +17,7 @@ const (
 	LabelService = labelPrefix + "service" // the service name
 	LabelVersion = labelPrefix + "version" // the OS version that made it
 	LabelOneshot = labelPrefix + "oneshot" // "true" or "false"
+	LabelSpec    = labelPrefix + "spec"    // digest of the definition: a changed one is recreated
 
 	labelPrefix = "io.ros."
 	versionVar  = "${ROS_VERSION}"
@@ -53,11 +57,26 @@ func (s Service) ContainerSpec(name, version string) (*container.Config, *contai
 		RestartPolicy: container.RestartPolicy{Name: s.restartPolicy()},
 		Resources:     container.Resources{Devices: s.devices()},
 	}
+	if s.Pid != "host" {
+		// An init reaps the service's orphans, and the service's own
+		// program is not PID 1 (ros would take itself for the host's init).
+		hc.Init = &yes
+	}
+	cfg.Labels[LabelSpec] = specDigest(cfg, hc)
 	return cfg, hc
 }
 
+var yes = true
+
+// specDigest identifies a container definition.
+func specDigest(cfg *container.Config, hc *container.HostConfig) string {
+	b, _ := json.Marshal([]any{cfg, hc})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
 func (s Service) labels(name, version string) map[string]string {
-	l := make(map[string]string, len(s.Labels)+3)
+	l := make(map[string]string, len(s.Labels)+4)
 	for k, v := range s.Labels {
 		l[k] = v
 	}

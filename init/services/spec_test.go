@@ -43,18 +43,22 @@ func TestContainerSpec(t *testing.T) {
 			name:       "defaults: restart always, image default command",
 			svc:        Service{Image: "busybox"},
 			wantConfig: &container.Config{Image: "busybox", Labels: map[string]string{LabelService: "svc", LabelVersion: "1.2.0+git.abc", LabelOneshot: "false"}},
-			wantHost:   &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}},
+			wantHost:   &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}, Init: &yes},
 		},
 		{
 			name:       "oneshot is never restarted",
 			svc:        Service{Image: "busybox", Oneshot: true},
 			wantConfig: &container.Config{Image: "busybox", Labels: map[string]string{LabelService: "svc", LabelVersion: "1.2.0+git.abc", LabelOneshot: "true"}},
-			wantHost:   &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled}},
+			wantHost:   &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled}, Init: &yes},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, hc := tt.svc.ContainerSpec("svc", "1.2.0+git.abc")
+			if len(cfg.Labels[LabelSpec]) != 16 {
+				t.Errorf("spec digest label = %q", cfg.Labels[LabelSpec])
+			}
+			delete(cfg.Labels, LabelSpec)
 			if !reflect.DeepEqual(cfg, tt.wantConfig) {
 				t.Errorf("Config =\n%#v\nwant\n%#v", cfg, tt.wantConfig)
 			}
@@ -62,6 +66,26 @@ func TestContainerSpec(t *testing.T) {
 				t.Errorf("HostConfig =\n%#v\nwant\n%#v", hc, tt.wantHost)
 			}
 		})
+	}
+}
+
+func TestSpecDigest(t *testing.T) {
+	digest := func(s Service) string {
+		cfg, _ := s.ContainerSpec("svc", "1")
+		return cfg.Labels[LabelSpec]
+	}
+	base := Service{Image: "i", Command: Command{"a"}}
+	if digest(base) != digest(Service{Image: "i", Command: Command{"a"}}) {
+		t.Error("the same definition has two digests")
+	}
+	for name, s := range map[string]Service{
+		"command": {Image: "i", Command: Command{"b"}},
+		"env":     {Image: "i", Command: Command{"a"}, Environment: Environment{"A=1"}},
+		"volume":  {Image: "i", Command: Command{"a"}, Volumes: []string{"/a:/a"}},
+	} {
+		if digest(s) == digest(base) {
+			t.Errorf("a changed %s keeps the digest", name)
+		}
 	}
 }
 

@@ -20,25 +20,34 @@ func Validate(f File) error {
 	return checkGraph(f)
 }
 
-// fieldError is a problem with one field of a service, named by its YAML
-// key so that Parse can find its line; "" means the service itself.
-type fieldError struct {
-	field string
+// FieldError is a problem with one field of a service, named by its YAML
+// key so that a parser can find its line; "" means the service itself.
+type FieldError struct {
+	Field string
 	msg   string
 }
 
-func (e *fieldError) Error() string { return e.msg }
+func (e *FieldError) Error() string { return e.msg }
 
-func errorf(field, format string, args ...any) *fieldError {
-	return &fieldError{field, fmt.Sprintf(format, args...)}
+func errorf(field, format string, args ...any) *FieldError {
+	return &FieldError{field, fmt.Sprintf(format, args...)}
+}
+
+// Check runs the checks of [Validate] that need only the service itself,
+// without looking at its dependencies. A problem is a *[FieldError].
+func (s Service) Check(name string) error {
+	if err := s.check(name); err != nil {
+		return err
+	}
+	return nil
 }
 
 // validName is what Docker accepts as a container name.
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 // check runs the checks that need only the service itself.
-func (s Service) check(name string) *fieldError {
-	checks := []func(Service) *fieldError{
+func (s Service) check(name string) *FieldError {
+	checks := []func(Service) *FieldError{
 		checkImage, checkNamespaces, checkVolumes, checkDevices, checkRestart, checkLabels,
 	}
 	if !validName.MatchString(name) {
@@ -52,7 +61,7 @@ func (s Service) check(name string) *fieldError {
 	return nil
 }
 
-func checkImage(s Service) *fieldError {
+func checkImage(s Service) *FieldError {
 	if s.Image == "" {
 		return errorf("image", "image is required")
 	}
@@ -62,7 +71,7 @@ func checkImage(s Service) *fieldError {
 	return nil
 }
 
-func checkNamespaces(s Service) *fieldError {
+func checkNamespaces(s Service) *FieldError {
 	for _, ns := range []struct{ key, val string }{{"pid", s.Pid}, {"net", s.Net}, {"ipc", s.Ipc}, {"uts", s.Uts}} {
 		if ns.val != "" && ns.val != "host" {
 			return errorf(ns.key, "%s %q: want host or nothing", ns.key, ns.val)
@@ -78,7 +87,7 @@ var volumeOpts = map[string]string{
 	"rslave": "propagation", "private": "propagation", "rprivate": "propagation",
 }
 
-func checkVolumes(s Service) *fieldError {
+func checkVolumes(s Service) *FieldError {
 	for _, v := range s.Volumes {
 		if err := checkVolume(v); err != "" {
 			return errorf("volumes", "volume %q: %s", v, err)
@@ -112,7 +121,7 @@ func checkVolume(v string) string {
 	return ""
 }
 
-func checkDevices(s Service) *fieldError {
+func checkDevices(s Service) *FieldError {
 	for _, d := range s.Devices {
 		host, ctr, _ := strings.Cut(d, ":")
 		if !strings.HasPrefix(host, "/dev/") || (ctr != "" && !strings.HasPrefix(ctr, "/dev/")) || strings.Count(d, ":") > 1 {
@@ -122,7 +131,7 @@ func checkDevices(s Service) *fieldError {
 	return nil
 }
 
-func checkRestart(s Service) *fieldError {
+func checkRestart(s Service) *FieldError {
 	switch s.Restart {
 	case "", "no":
 		return nil
@@ -135,7 +144,7 @@ func checkRestart(s Service) *fieldError {
 	return errorf("restart", "restart %q: want no, always, on-failure or unless-stopped", s.Restart)
 }
 
-func checkLabels(s Service) *fieldError {
+func checkLabels(s Service) *FieldError {
 	for k := range s.Labels {
 		if strings.HasPrefix(k, labelPrefix) {
 			return errorf("labels", "label %q: the %s prefix is reserved", k, labelPrefix)

@@ -37,3 +37,28 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name, svc string
+		s         Service
+		field     string // "" with wantErr: the service itself
+		wantErr   bool
+	}{
+		{"valid, dependencies not looked at", "ab", Service{Image: "i", DependsOn: []string{"nope"}}, "", false},
+		{"missing image", "ab", Service{}, "image", true},
+		{"bad volume", "ab", Service{Image: "i", Volumes: []string{"a"}}, "volumes", true},
+		{"bad name", "a/b", Service{Image: "i"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.s.Check(tt.svc)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Check = %v, want an error: %v", err, tt.wantErr)
+			}
+			if fe, ok := err.(*FieldError); err != nil && (!ok || fe.Field != tt.field) {
+				t.Errorf("Check = %#v, want a *FieldError for %q", err, tt.field)
+			}
+		})
+	}
+}

@@ -20,7 +20,8 @@ const (
 )
 
 // newConsoleCmd is the entrypoint of the console system service: logins on
-// the serial console and the first virtual terminal, respawned when they end.
+// the serial console and the first virtual terminal, and sshd, respawned
+// when they end.
 func newConsoleCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "console", Short: "Run the login consoles (the entrypoint of the console system service)",
@@ -29,7 +30,11 @@ func newConsoleCmd() *cobra.Command {
 			if err := setupConsoleUser(); err != nil {
 				return err
 			}
-			autologin := kernelArg("ros.autologin")
+			cfg, err := appliedConfig()
+			if err != nil {
+				return err
+			}
+			autologin := kernelArg("ros.autologin") || cfg.Ros.Console.Autologin
 			if autologin {
 				if err := os.WriteFile("/bin/autologin", []byte("#!/bin/sh\nexec login -f "+consoleUser+"\n"), 0o755); err != nil {
 					return fmt.Errorf("writing autologin: %w", err)
@@ -43,10 +48,36 @@ func newConsoleCmd() *cobra.Command {
 					respawn(gettyArgs(tty, autologin && tty == "ttyS0"))
 				}(tty)
 			}
+			if err := setupSSHD(); err != nil {
+				fmt.Fprintf(os.Stderr, "console: sshd: %v\n", err)
+			} else {
+				wg.Add(1)
+				go func() { defer wg.Done(); respawn([]string{"/usr/sbin/sshd", "-D", "-e"}) }()
+			}
 			wg.Wait()
 			return nil
 		},
 	}
+}
+
+// sshHostKeys are made once, at the first boot; /etc/ssh is on STATE.
+var sshHostKeys = []string{"ed25519", "ecdsa"}
+
+// setupSSHD makes sshd's privilege separation directory and host keys.
+func setupSSHD() error {
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		return err
+	}
+	for _, t := range sshHostKeys {
+		key := "/etc/ssh/ssh_host_" + t + "_key"
+		if _, err := os.Stat(key); err == nil {
+			continue
+		}
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", t, "-N", "", "-C", "", "-f", key).CombinedOutput(); err != nil {
+			return fmt.Errorf("making the %s host key: %v: %s", t, err, out)
+		}
+	}
+	return nil
 }
 
 func gettyArgs(tty string, autologin bool) []string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/installer"
+	"github.com/ros-os/ros/internal/config"
 )
 
 type installOpts struct {
@@ -50,6 +51,9 @@ overwritten with --force.`,
 
 func runInstall(cmd *cobra.Command, o installOpts) error {
 	opts := installer.Options{Device: o.device, Image: o.image, Force: o.force, CloudConfig: o.cloudConfig, Append: o.appendArgs, Progress: os.Stderr}
+	if err := checkCloudConfig(o.cloudConfig); err != nil {
+		return err
+	}
 	var err error
 	if opts.Size, err = parseSize("--size", o.size); err != nil {
 		return err
@@ -69,6 +73,22 @@ func runInstall(cmd *cobra.Command, o installOpts) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "installed ros %s (%s) on %s in %s; slot a is active\n",
 		rep.Version, rep.Digest, o.device, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// checkCloudConfig refuses a cloud-config that would not load at boot,
+// before anything is written.
+func checkCloudConfig(path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the cloud-config: %w", err)
+	}
+	if _, err := config.Parse(config.Source{Name: path, Data: data}); err != nil {
+		return fmt.Errorf("%w (nothing was written; fix the file, ros config validate checks it)", err)
+	}
 	return nil
 }
 

@@ -45,7 +45,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newInstallCmd(), newServiceCmd(), newRebootCmd(), newPoweroffCmd(),
-		newUserDockerCmd(), newConsoleCmd(), newOSCmd())
+		newUserDockerCmd(), newConsoleCmd(), newOSCmd(), newConfigCmd(), newNetworkCmd())
 	return root
 }
 

@@ -22,6 +22,7 @@ type Config struct {
 	MemoryMB, CPUs         int
 	Reboot                 bool      // let the guest reboot (default: QEMU exits when it reboots)
 	Net                    bool      // a virtio NIC on QEMU user networking
+	Forward                []string  // with Net, host ports to the guest: "tcp:127.0.0.1:2222-:22"
 	Extra                  []string  // more qemu arguments
 	Log                    io.Writer // a copy of the console, e.g. a file
 }
@@ -114,7 +115,11 @@ func (c Config) args() ([]string, func(), error) {
 	args := []string{"-machine", "q35", "-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
 		"-display", "none", "-monitor", "none", "-serial", "stdio", "-device", "i6300esb", "-no-reboot"}
 	if c.Net {
-		args = append(args, "-nic", "user,model=virtio-net-pci")
+		nic := "user,model=virtio-net-pci"
+		for _, f := range c.Forward {
+			nic += ",hostfwd=" + f
+		}
+		args = append(args, "-nic", nic)
 	} else {
 		args = append(args, "-nic", "none")
 	}

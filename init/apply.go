@@ -1,0 +1,218 @@
+package rosinit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ros-os/ros/init/kmod"
+	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/rospath"
+)
+
+// applyConfig applies what the cloud-config sets on the host. Each item that
+// fails is logged and skipped: a config never stops the boot.
+func applyConfig(_ context.Context, st *state) error {
+	c := st.cfg
+	for _, kv := range c.Ros.Environment {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	for _, apply := range []func(*state, config.Config) error{
+		applySysctl, applyModules, applyMounts, applyWriteFiles, applySSHKeys,
+	} {
+		if err := apply(st, c); err != nil {
+			st.log.Printf("cloud-config: %v", err)
+		}
+	}
+	return nil
+}
+
+func applySysctl(st *state, c config.Config) error {
+	for k, v := range c.Ros.Sysctl {
+		path := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		if err := os.WriteFile(path, []byte(v), 0o644); err != nil {
+			st.log.Printf("cloud-config: sysctl %s=%s: %v", k, v, err)
+		}
+	}
+	return nil
+}
+
+func applyModules(_ *state, c config.Config) error {
+	if len(c.Ros.Modules) == 0 {
+		return nil
+	}
+	rel, err := kmod.Release()
+	if err != nil {
+		return err
+	}
+	if err := kmod.Load("/usr/lib/modules/"+rel, c.Ros.Modules...); err != nil {
+		return fmt.Errorf("loading modules: %w", err)
+	}
+	return nil
+}
+
+func applyMounts(st *state, c config.Config) error {
+	for _, m := range c.Mounts {
+		argv := mountArgv(m)
+		if err := os.MkdirAll(m[1], 0o755); err != nil {
+			st.log.Printf("cloud-config: mounts: %v", err)
+			continue
+		}
+		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+			st.log.Printf("cloud-config: mounts: %s: %v: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
+		}
+	}
+	return nil
+}
+
+// mountArgv is the mount(8) command of a cloud-init mounts entry
+// [device, mountpoint, fstype, options].
+func mountArgv(m []string) []string {
+	argv := []string{"mount"}
+	if len(m) > 2 && m[2] != "" && m[2] != "auto" {
+		argv = append(argv, "-t", m[2])
+	}
+	if len(m) > 3 && m[3] != "" && m[3] != "defaults" {
+		argv = append(argv, "-o", m[3])
+	}
+	return append(argv, m[0], m[1])
+}
+
+func applyWriteFiles(st *state, c config.Config) error {
+	for _, f := range c.WriteFiles {
+		if err := writeFile(f); err != nil {
+			st.log.Printf("cloud-config: write_files %s: %v", f.Path, err)
+		}
+	}
+	return nil
+}
+
+func writeFile(f config.WriteFile) error {
+	data, err := f.Decode()
+	if err != nil {
+		return err
+	}
+	mode, err := f.Mode()
+	if err != nil {
+		return err
+	}
+	uid, gid, err := lookupOwner(f.Owner)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(f.Path, data, mode); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Path, mode); err != nil { // umask
+		return err
+	}
+	return os.Chown(f.Path, uid, gid)
+}
+
+// lookupOwner resolves "user[:group]" on the host; a user alone gets its
+// primary group.
+func lookupOwner(owner string) (uid, gid int, err error) {
+	if owner == "" {
+		return 0, 0, nil
+	}
+	name, group, hasGroup := strings.Cut(owner, ":")
+	u, err := user.Lookup(name)
+	if err != nil {
+		if u, err = user.LookupId(name); err != nil {
+			return 0, 0, fmt.Errorf("owner %s: no such user", owner)
+		}
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	if hasGroup {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			if g, err = user.LookupGroupId(group); err != nil {
+				return 0, 0, fmt.Errorf("owner %s: no such group", owner)
+			}
+		}
+		gid, _ = strconv.Atoi(g.Gid)
+	}
+	return uid, gid, nil
+}
+
+// applySSHKeys writes the keys where sshd looks (see images/rootfs/sshd_config).
+func applySSHKeys(_ *state, c config.Config) error {
+	if err := os.MkdirAll(rospath.SSHKeysDir, 0o755); err != nil {
+		return err
+	}
+	keys := strings.Join(c.SSHAuthorizedKeys, "\n")
+	if keys != "" {
+		keys += "\n"
+	}
+	return os.WriteFile(filepath.Join(rospath.SSHKeysDir, consoleUser+".keys"), []byte(keys), 0o644)
+}
+
+// consoleUser is the default user, who gets the cloud-config's ssh keys.
+const consoleUser = "rancher"
+
+func runBootcmd(ctx context.Context, st *state) error {
+	runCommands(ctx, st, "bootcmd", st.cfg.Bootcmd)
+	return nil
+}
+
+// startRuncmd runs runcmd in the background once the system is healthy, so
+// a slow or hanging command does not hold up the boot.
+func startRuncmd(ctx context.Context, st *state) error {
+	if len(st.cfg.Runcmd) > 0 {
+		go runCommands(ctx, st, "runcmd", st.cfg.Runcmd)
+	}
+	return nil
+}
+
+// runCommands runs each command in turn, output to the console; a failure
+// is logged and the next one runs.
+func runCommands(ctx context.Context, st *state, what string, cmds []config.RunCommand) {
+	for i, argv := range cmds {
+		cctx, cancel := context.WithTimeout(ctx, commandTimeout)
+		cmd := exec.CommandContext(cctx, argv[0], argv[1:]...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+		st.log.Printf("%s[%d]: %s", what, i, strings.Join(argv, " "))
+		if err := st.reaper.Run(cmd); err != nil {
+			st.log.Printf("%s[%d] failed: %v", what, i, err)
+		}
+		cancel()
+	}
+}
+
+// commandTimeout bounds one bootcmd or runcmd entry.
+const commandTimeout = 2 * time.Minute
+
+// earlyDHCP takes a lease on the first NIC so a cloud-config URL can be
+// fetched before the network service runs.
+func earlyDHCP(st *state) {
+	nics := ethernetInterfaces("/sys/class/net")
+	if len(nics) == 0 {
+		st.log.Printf("cloud-config: no network interface to fetch the config with")
+		return
+	}
+	cmd := exec.Command("udhcpc", "-n", "-q", "-f", "-t", "5", "-i", nics[0], "-s", rospath.UdhcpcScript)
+	if err := st.reaper.Run(cmd); err != nil {
+		st.log.Printf("cloud-config: DHCP on %s: %v", nics[0], err)
+	}
+}
+
+// ethernetInterfaces lists the interfaces backed by a device, in name order.
+func ethernetInterfaces(sysClassNet string) []string {
+	devs, _ := filepath.Glob(filepath.Join(sysClassNet, "*", "device"))
+	names := make([]string, 0, len(devs))
+	for _, d := range devs {
+		names = append(names, filepath.Base(filepath.Dir(d)))
+	}
+	return names
+}

@@ -1,0 +1,187 @@
+package rosinit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/datasource"
+	"github.com/ros-os/ros/internal/rospath"
+)
+
+// cmdlineConfig is the kernel argument naming a cloud-config URL or file.
+const cmdlineConfig = "ros.cloud_config"
+
+// readConfig loads the cloud-config sources, later ones winning: the file on
+// STATE (ros install -c, ros config), a NoCloud config drive, the kernel
+// command line. A source that cannot be read or does not check out makes
+// the whole config fall back to the last good one: the machine always boots
+// to a console and says why.
+func readConfig(ctx context.Context, st *state) error {
+	builtin, catalog, err := loadServiceFiles()
+	if err != nil {
+		return err // the image's own files: not the user's doing
+	}
+	srcs, readErr := configSources(ctx, st)
+	cfg, file, err := effectiveConfig(srcs, builtin, catalog)
+	if err = errors.Join(readErr, err); err != nil {
+		cfg, file = fallbackConfig(st, err, builtin, catalog)
+	} else {
+		saveLastGood(st, cfg)
+		_ = os.Remove(rospath.ConfigErrors)
+	}
+	st.cfg, st.serviceFile, st.coreServices = cfg, file, builtin
+	return writeApplied(cfg)
+}
+
+// effectiveConfig merges the sources and works out the services they give.
+func effectiveConfig(srcs []config.Source, builtin, catalog services.File) (config.Config, services.File, error) {
+	cfg, err := config.Load(srcs...)
+	if err != nil {
+		return cfg, nil, err
+	}
+	file, err := cfg.Services(builtin, catalog)
+	return cfg, file, err
+}
+
+// fallbackConfig is the last good config, or none, after err.
+func fallbackConfig(st *state, err error, builtin, catalog services.File) (config.Config, services.File) {
+	msg := strings.ReplaceAll(err.Error(), "; ", "\n")
+	_ = os.WriteFile(rospath.ConfigErrors, []byte(msg+"\n"), 0o644)
+	cfg, used := lastGood()
+	file, ferr := cfg.Services(builtin, catalog)
+	if ferr != nil { // the catalog changed under the last good config
+		cfg, used, file = config.Config{}, "the built-in defaults", builtin
+	}
+	lines := []string{"cloud-config NOT applied:"}
+	lines = append(lines, strings.Split(msg, "\n")...)
+	lines = append(lines, "using "+used+" instead.",
+		"Fix the source named above; check a file with: ros config validate FILE")
+	st.log.Banner(lines...)
+	return cfg, file
+}
+
+// lastGood reads the last config that loaded, or gives the defaults.
+func lastGood() (config.Config, string) {
+	data, err := os.ReadFile(rospath.LastGood)
+	if err != nil {
+		return config.Config{}, "the built-in defaults"
+	}
+	cfg, err := config.Parse(config.Source{Name: rospath.LastGood, Data: data})
+	if err != nil {
+		return config.Config{}, "the built-in defaults"
+	}
+	when := "an earlier boot"
+	if fi, err := os.Stat(rospath.LastGood); err == nil {
+		when = fi.ModTime().UTC().Format(time.DateTime + " UTC")
+	}
+	return cfg, "the last good config (" + rospath.LastGood + ", " + when + ")"
+}
+
+func saveLastGood(st *state, cfg config.Config) {
+	data, err := config.Marshal(cfg)
+	if err == nil {
+		err = writeFileAtomic(rospath.LastGood, data, 0o600)
+	}
+	if err != nil {
+		st.log.Printf("saving the last good cloud-config: %v", err)
+	}
+}
+
+// writeApplied leaves the applied config where services read it.
+func writeApplied(cfg config.Config) error {
+	data, err := config.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("writing the applied cloud-config: %w", err)
+	}
+	// It may hold secrets (write_files): root and the docker group only.
+	if err := os.WriteFile(rospath.Config, data, 0o640); err != nil {
+		return fmt.Errorf("writing the applied cloud-config: %w", err)
+	}
+	return os.Chown(rospath.Config, 0, dockerGID)
+}
+
+// dockerGID is the docker group's, which may read the applied config.
+const dockerGID = 233
+
+// configSources reads every source there is, in merge order. The config
+// drive's and the command line's are copied to /run/ros/config.d for ros
+// config to merge the same way.
+func configSources(ctx context.Context, st *state) ([]config.Source, error) {
+	var srcs []config.Source
+	var errs []error
+	if data, err := os.ReadFile(rospath.StateConfig); err == nil {
+		srcs = append(srcs, config.Source{Name: rospath.StateConfig, Data: data})
+	} else if !os.IsNotExist(err) {
+		errs = append(errs, fmt.Errorf("reading %s: %w", rospath.StateConfig, err))
+	}
+	if dev, data, err := datasource.FindNoCloud(datasource.BlockDevices("/sys/class/block")); err != nil {
+		errs = append(errs, err)
+	} else if dev != "" {
+		st.log.Printf("cloud-config: config drive %s", dev)
+		srcs = append(srcs, keepSource("20-cidata.yml", "cidata:"+dev+" user-data", data))
+	}
+	if src, ok := st.cmdline.Args[cmdlineConfig]; ok {
+		data, err := fetchCmdlineConfig(ctx, st, src)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%s: %w", cmdlineConfig, src, err))
+		} else {
+			srcs = append(srcs, keepSource("30-cmdline.yml", cmdlineConfig+"="+src, data))
+		}
+	}
+	return srcs, errors.Join(errs...)
+}
+
+// keepSource copies a boot-time source to /run/ros/config.d/FILE, its
+// first line naming where it came from.
+func keepSource(file, name string, data []byte) config.Source {
+	_ = os.MkdirAll(rospath.ConfigDir, 0o755)
+	_ = os.WriteFile(filepath.Join(rospath.ConfigDir, file), data, 0o600)
+	_ = os.WriteFile(filepath.Join(rospath.ConfigDir, file+".source"), []byte(name+"\n"), 0o644)
+	return config.Source{Name: name, Data: data}
+}
+
+// fetchCmdlineConfig reads a file, or fetches a URL after a one-off DHCP
+// lease on the first NIC (the network service is not up yet).
+func fetchCmdlineConfig(ctx context.Context, st *state, src string) ([]byte, error) {
+	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+		earlyDHCP(st)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return datasource.Fetch(ctx, src)
+}
+
+func loadServiceFiles() (builtin, catalog services.File, err error) {
+	if builtin, err = readServiceFile(rospath.ServicesFile); err != nil {
+		return nil, nil, err
+	}
+	catalog, err = readServiceFile(rospath.CatalogFile)
+	return builtin, catalog, err
+}
+
+func readServiceFile(path string) (services.File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading services: %w", err)
+	}
+	return services.Parse(path, data)
+}
+
+// writeFileAtomic replaces path with data, creating its directory.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,180 @@
+package datasource
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestFindNoCloud(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("#", MaxSize+1)
+	img := map[string]string{
+		"iso":        buildISO(t, dir, "iso", "cidata", ud("iso"), "-joliet", "-rock"),
+		"iso-joliet": buildISO(t, dir, "iso-joliet", "CIDATA", ud("joliet"), "-joliet"),
+		"iso-rock":   buildISO(t, dir, "iso-rock", "cidata", ud("rock"), "-rock"),
+		"iso-plain":  buildISO(t, dir, "iso-plain", "cidata", ud("plain")),
+		"iso-empty":  buildISO(t, dir, "iso-empty", "cidata", meta(), "-joliet", "-rock"),
+		"iso-big":    buildISO(t, dir, "iso-big", "cidata", files{"user-data": big}, "-joliet", "-rock"),
+		"fat12":      buildFAT(t, filepath.Join(dir, "fat12"), 12, "CIDATA", ud("fat12")),
+		"fat16":      buildFAT(t, filepath.Join(dir, "fat16"), 16, "cidata", ud("fat16")),
+		"fat32":      buildFAT(t, filepath.Join(dir, "fat32"), 32, "CIDATA", ud("fat32")),
+		"fat-other":  buildFAT(t, filepath.Join(dir, "fat-other"), 12, "other", ud("other")),
+		"fat-empty":  buildFAT(t, filepath.Join(dir, "fat-empty"), 12, "CIDATA", meta()),
+		"fat-big":    buildFAT(t, filepath.Join(dir, "fat-big"), 12, "CIDATA", files{"user-data": big}),
+		"missing":    filepath.Join(dir, "missing"),
+		"small":      writeTemp(t, dir, "small", strings.Repeat("x", 100)),
+		"dir":        dir,
+	}
+	tests := []struct {
+		name    string
+		devs    []string
+		wantDev string
+		want    string
+		wantErr error
+		wantMsg string
+	}{
+		{"iso after unusable devices", []string{"missing", "small", "dir", "fat-other", "iso"}, "iso", "iso", nil, ""},
+		{"iso joliet only", []string{"iso-joliet"}, "iso-joliet", "joliet", nil, ""},
+		{"iso rock ridge only", []string{"iso-rock"}, "iso-rock", "rock", nil, ""},
+		{"fat12", []string{"fat12"}, "fat12", "fat12", nil, ""},
+		{"fat16", []string{"fat16"}, "fat16", "fat16", nil, ""},
+		{"fat32", []string{"fat32"}, "fat32", "fat32", nil, ""},
+		{"first fat wins", []string{"fat16", "iso"}, "fat16", "fat16", nil, ""},
+		{"first iso wins", []string{"iso", "fat16"}, "iso", "iso", nil, ""},
+		{"no cidata", []string{"missing", "small", "fat-other"}, "", "", nil, ""},
+		{"no devices", nil, "", "", nil, ""},
+		{"iso without user-data", []string{"iso-empty", "fat12"}, "iso-empty", "", ErrNoUserData, "put a user-data file on the drive"},
+		{"fat without user-data", []string{"fat-empty", "iso"}, "fat-empty", "", ErrNoUserData, ""},
+		{"iso without rock ridge or joliet", []string{"iso-plain"}, "iso-plain", "", ErrNoUserData, "genisoimage -joliet -rock"},
+		{"iso user-data too large", []string{"iso-big"}, "iso-big", "", ErrTooLarge, ""},
+		{"fat user-data too large", []string{"fat-big"}, "fat-big", "", ErrTooLarge, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var devs []string
+			for _, d := range tt.devs {
+				devs = append(devs, img[d])
+			}
+			dev, data, err := FindNoCloud(devs)
+			if wantDev := img[tt.wantDev]; dev != wantDev {
+				t.Errorf("FindNoCloud() device = %q; want %q", dev, wantDev)
+			}
+			checkDriveErr(t, err, tt.wantErr, dev)
+			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("FindNoCloud() error = %q; want it to hold %q", err, tt.wantMsg)
+			}
+			if want := ud(tt.want)["user-data"]; tt.want != "" && string(data) != want {
+				t.Errorf("FindNoCloud() user-data = %q; want %q", data, want)
+			}
+			if tt.want == "" && data != nil {
+				t.Errorf("FindNoCloud() user-data = %q; want none", data)
+			}
+		})
+	}
+}
+
+func TestFindNoCloudWithoutMtools(t *testing.T) {
+	img := buildFAT(t, filepath.Join(t.TempDir(), "fat12"), 12, "CIDATA", ud("fat12"))
+	t.Setenv("PATH", t.TempDir())
+	_, _, err := FindNoCloud([]string{img})
+	checkDriveErr(t, err, exec.ErrNotFound, img)
+	if err != nil && !strings.Contains(err.Error(), "install mtools") {
+		t.Errorf("FindNoCloud() error = %q; want it to say install mtools", err)
+	}
+}
+
+// checkDriveErr checks err is want and, if any, one line naming dev.
+func checkDriveErr(t *testing.T, err, want error, dev string) {
+	t.Helper()
+	switch {
+	case want == nil && err != nil:
+		t.Fatalf("FindNoCloud() error = %v", err)
+	case want == nil:
+	case !errors.Is(err, want):
+		t.Fatalf("FindNoCloud() error = %v; want %v", err, want)
+	case !strings.Contains(err.Error(), dev) || strings.Contains(err.Error(), "\n"):
+		t.Errorf("FindNoCloud() error = %q; want one line naming %s", err, dev)
+	}
+}
+
+type files map[string]string
+
+// ud returns a config drive's files with user-data naming host.
+func ud(host string) files {
+	return files{"user-data": "#cloud-config\nhostname: " + host + "\n", "meta-data": "instance-id: " + host + "\n"}
+}
+
+func meta() files { return files{"meta-data": "instance-id: none\n"} }
+
+// buildISO makes dir/name.iso with genisoimage, labelled volid, holding fs
+// at its root.
+func buildISO(t *testing.T, dir, name, volid string, fs files, opts ...string) string {
+	t.Helper()
+	src := filepath.Join(dir, name+".d")
+	img := filepath.Join(dir, name+".iso")
+	args := append([]string{"-quiet", "-output", img, "-volid", volid}, opts...)
+	for n, data := range fs {
+		args = append(args, writeTemp(t, src, n, data))
+	}
+	run(t, "genisoimage", args...)
+	return img
+}
+
+// FAT image sizes in KiB: mkfs.vfat picks FAT12 for 2 MiB and needs more
+// clusters than 16 MiB has for FAT16 and 32 MiB for FAT32.
+var fatKiB = map[int]int{12: 2048, 16: 20 << 10, 32: 40 << 10}
+
+// buildFAT makes the FAT image img with mkfs.vfat, labelled label, and
+// copies fs to its root with mcopy.
+func buildFAT(t *testing.T, img string, fatBits int, label string, fs files) string {
+	t.Helper()
+	run(t, "mkfs.vfat", "-C", "-F", strconv.Itoa(fatBits), "-n", label, img, strconv.Itoa(fatKiB[fatBits]))
+	src := img + ".d"
+	for n, data := range fs {
+		run(t, "mcopy", "-i", img, writeTemp(t, src, n, data), "::"+n)
+	}
+	return img
+}
+
+func writeTemp(t *testing.T, dir, name, data string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	writeFile(t, path, data)
+	return path
+}
+
+// run runs a tool that hack/deps.sh installs; its absence fails the test.
+func run(t *testing.T, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(toolPath(t, name), args...)
+	cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// toolPath finds name in $PATH or, as a user's $PATH may lack them, in the
+// sbin folders.
+func toolPath(t *testing.T, name string) string {
+	t.Helper()
+	if path, err := exec.LookPath(name); err == nil {
+		return path
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin"} {
+		if path := filepath.Join(dir, name); isExecutable(path) {
+			return path
+		}
+	}
+	t.Fatalf("%s is not installed: run hack/deps.sh", name)
+	return ""
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}

@@ -1,0 +1,257 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/internal/registry"
+)
+
+// sshClient runs commands in the guest over ssh through a forwarded port,
+// with a key the cloud-config authorised, as a user on the host would.
+type sshClient struct {
+	t          *testing.T
+	key, hosts string
+	port       int
+}
+
+// newSSHKey makes a key pair and returns the client and the public key.
+func newSSHKey(t *testing.T) (*sshClient, string) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "id_ed25519")
+	run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e@host", "-f", key)
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sshClient{t: t, key: key, hosts: filepath.Join(dir, "known_hosts"), port: freePort(t)}, strings.TrimSpace(string(pub))
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (c *sshClient) forward() string { return fmt.Sprintf("tcp:127.0.0.1:%d-:22", c.port) }
+
+// try runs cmd once; hostKey is accept-new (first contact) or yes (the
+// host key must be the one seen before).
+func (c *sshClient) try(cmd, hostKey string) (string, error) {
+	out, err := exec.Command("ssh", "-i", c.key, "-p", fmt.Sprint(c.port), "-o", "BatchMode=yes",
+		"-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-o", "UserKnownHostsFile="+c.hosts,
+		"-o", "StrictHostKeyChecking="+hostKey, "-o", "LogLevel=ERROR", "rancher@127.0.0.1", cmd).CombinedOutput()
+	return string(out), err
+}
+
+// wait retries until sshd lets the key in.
+func (c *sshClient) wait(hostKey string) {
+	c.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		out, err := c.try("true", hostKey)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("ssh into the guest: %v: %s", err, out)
+		}
+		time.Sleep(3 * time.Second)
+	}
+}
+
+// run runs cmd, which must succeed, and returns its output.
+func (c *sshClient) run(cmd string) string {
+	c.t.Helper()
+	out, err := c.try(cmd, "yes")
+	if err != nil {
+		c.t.Fatalf("ssh %s: %v: %s", cmd, err, out)
+	}
+	return strings.TrimSpace(out)
+}
+
+const testCloudConfig = `#cloud-config
+hostname: ros-e2e
+ssh_authorized_keys:
+  - %s
+write_files:
+  - path: /opt/e2e/hello.txt
+    content: "hello from cloud-config\n"
+    permissions: "0640"
+    owner: rancher
+runcmd:
+  - echo runcmd ran > /opt/e2e/runcmd.txt
+ros:
+  network:
+    dns:
+      nameservers: [10.0.2.3, 192.0.2.53]
+  services_include:
+    cron: true
+  services:
+    hello:
+      image: ros/console:${ROS_VERSION}
+      command: [sh, -c, "echo hello service; while :; do sleep 3600; done"]
+`
+
+// The cloud-config given to ros install shapes the machine, a user gets in
+// with ssh and the configured key, and all of it (with the ssh host key and
+// a User Docker volume) survives an upgrade to a new version.
+func TestCloudConfig(t *testing.T) {
+	ssh, pub := newSSHKey(t)
+	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
+	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const v2 = "0.2.0"
+	reg, err := registry.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	run(t, mkimage(t), "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
+	guestRepo := "10.0.2.2:" + reg.Addr[strings.LastIndex(reg.Addr, ":")+1:] + "/ros/os"
+
+	disk := installDisk(t, "--append", "ros.autologin", "--cloud-config", cc)
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true, Forward: []string{ssh.forward()}})
+	waitUp(t, vm, "a")
+	ssh.wait("accept-new")
+	checkConfigured(t, ssh)
+	ssh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'")
+
+	out := ssh.run("sudo ros os upgrade --insecure " + guestRepo + ":" + v2 + " 2>&1")
+	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
+		t.Fatalf("ros os upgrade said:\n%s", out)
+	}
+	sh := waitLogin(t, vm, time.Minute)
+	reboot(t, vm, sh, "b")
+	ssh.wait("yes") // the host key is the one of before the upgrade
+	if got := ssh.run("ros os version"); got != v2 {
+		t.Fatalf("after the upgrade, ros os version = %q, want %s", got, v2)
+	}
+	checkConfigured(t, ssh)
+	if got := ssh.run("docker run --rm -v data:/data busybox cat /data/f"); got != "kept" {
+		t.Fatalf("the User Docker volume lost its data in the upgrade: %q", got)
+	}
+}
+
+// checkConfigured checks what testCloudConfig asks for, over ssh.
+func checkConfigured(t *testing.T, ssh *sshClient) {
+	t.Helper()
+	if got := ssh.run("hostname"); got != "ros-e2e" {
+		t.Errorf("hostname = %q, want ros-e2e", got)
+	}
+	if got := ssh.run("cat /opt/e2e/hello.txt; stat -c '%a %U' /opt/e2e/hello.txt"); got != "hello from cloud-config\n640 rancher" {
+		t.Errorf("the written file: %q", got)
+	}
+	if got := ssh.run("cat /etc/resolv.conf"); !strings.Contains(got, "nameserver 192.0.2.53") {
+		t.Errorf("/etc/resolv.conf lacks the configured DNS server:\n%s", got)
+	}
+	ps := ssh.run("system-docker ps --format '{{.Names}} {{.Status}}'")
+	for _, svc := range []string{"hello", "cron", "console"} {
+		if !regexp.MustCompile(`(?m)^` + svc + ` Up`).MatchString(ps) {
+			t.Errorf("system-docker ps does not show %s up:\n%s", svc, ps)
+		}
+	}
+	if got := ssh.run("ros config get hostname"); got != "ros-e2e" {
+		t.Errorf("ros config get hostname = %q", got)
+	}
+	deadline := time.Now().Add(time.Minute) // runcmd runs once the system is up
+	for ssh.run("cat /opt/e2e/runcmd.txt 2>/dev/null || true") != "runcmd ran" {
+		if time.Now().After(deadline) {
+			t.Errorf("runcmd did not run")
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+// A config with an unknown key (on STATE) and one with a syntax error (on
+// a config drive): the machine still comes up to a login with the last
+// good config, and the console says what is wrong and where.
+func TestBadConfigStillBoots(t *testing.T) {
+	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
+	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: good-config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	disk := installDisk(t, "--append", "ros.autologin", "--cloud-config", cc)
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
+	waitUp(t, vm, "a")
+	sh := waitLogin(t, vm, time.Minute)
+	if got := strings.TrimSpace(sh.run("hostname", time.Minute)); got != "good-config" {
+		t.Fatalf("hostname = %q, want good-config", got)
+	}
+	// A typo made by editing the file by hand, which ros config set refuses.
+	sh.run(`sudo sh -c 'echo "hostnme: typo" >> /state/ros/cloud-config.yml'`, time.Minute)
+	out, _ := sh.runStatus("sudo ros config validate /state/ros/cloud-config.yml 2>&1", time.Minute)
+	if !strings.Contains(out, `/state/ros/cloud-config.yml:3: unknown key "hostnme"`) {
+		t.Errorf("ros config validate said: %q", out)
+	}
+	sh.run("sudo ros poweroff", time.Minute)
+	if err := vm.Wait(2 * time.Minute); err != nil {
+		t.Fatalf("the guest did not power off: %v", err)
+	}
+
+	vm = boot(t, qemu.Config{Disks: []string{disk, cidataISO(t, "#cloud-config\nhostname: [broken\n")}, OVMF: true})
+	for _, want := range []string{
+		`cloud-config NOT applied`,
+		`/state/ros/cloud-config.yml:3: unknown key "hostnme"`,
+		`cidata:/dev/vdb user-data:\d+: `,
+		`using the last good config`,
+	} {
+		if _, err := vm.Console.Expect(regexp.MustCompile(want), 4*time.Minute); err != nil {
+			t.Errorf("the console does not say %q: %v", want, err)
+		}
+	}
+	waitUp(t, vm, "a")
+	sh = waitLogin(t, vm, time.Minute)
+	if got := strings.TrimSpace(sh.run("hostname", time.Minute)); got != "good-config" {
+		t.Errorf("with a bad config, hostname = %q, want good-config (the last good one)", got)
+	}
+}
+
+// cidataISO is a NoCloud config drive holding userData.
+func cidataISO(t *testing.T, userData string) string {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"user-data": userData, "meta-data": "instance-id: e2e\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	iso := filepath.Join(t.TempDir(), "seed.iso")
+	run(t, "genisoimage", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
+		filepath.Join(dir, "user-data"), filepath.Join(dir, "meta-data"))
+	return iso
+}
+
+// sharedVersion builds the OS at version v once per test run, for every
+// test that upgrades to it.
+func sharedVersion(t testing.TB, v string) string {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if dir, ok := shared[v]; ok {
+		return dir
+	}
+	dir := buildVersionIn(t, filepath.Join(repo, "build/e2e", v), v, "")
+	shared[v] = dir
+	return dir
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   = map[string]string{}
+)
