@@ -4,7 +4,10 @@ package test
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +40,9 @@ func newSSHKey(t *testing.T) (*sshClient, string) {
 	}
 	return &sshClient{t: t, key: key, hosts: filepath.Join(dir, "known_hosts"), port: freePort(t)}, strings.TrimSpace(string(pub))
 }
+
+// port is the port of a host:port address.
+func port(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
 
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -84,6 +90,9 @@ func (c *sshClient) run(cmd string) string {
 	return strings.TrimSpace(out)
 }
 
+// urlCloudConfig is served over HTTP to ros.cloud_config=URL, merged last.
+const urlCloudConfig = "#cloud-config\nros:\n  services_include:\n    cron: true\n"
+
 const testCloudConfig = `#cloud-config
 hostname: ros-e2e
 ssh_authorized_keys:
@@ -99,23 +108,21 @@ ros:
   network:
     dns:
       nameservers: [10.0.2.3, 192.0.2.53]
-  services_include:
-    cron: true
+  upgrade:
+    repository: %s
   services:
     hello:
       image: ros/console:${ROS_VERSION}
       command: [sh, -c, "echo hello service; while :; do sleep 3600; done"]
 `
 
-// The cloud-config given to ros install shapes the machine, a user gets in
-// with ssh and the configured key, and all of it (with the ssh host key and
-// a User Docker volume) survives an upgrade to a new version.
+// The cloud-config given to ros install, with one more document from a URL
+// on the kernel command line, shapes the machine; a user gets in with ssh
+// and the configured key; ros os upgrade finds the configured repository;
+// and all of it (with the ssh host key and a User Docker volume) survives
+// the upgrade to a new version.
 func TestCloudConfig(t *testing.T) {
 	ssh, pub := newSSHKey(t)
-	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
-	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub)), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	const v2 = "0.2.0"
 	reg, err := registry.Start(t.TempDir())
 	if err != nil {
@@ -123,16 +130,26 @@ func TestCloudConfig(t *testing.T) {
 	}
 	defer reg.Stop()
 	run(t, mkimage(t), "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
-	guestRepo := "10.0.2.2:" + reg.Addr[strings.LastIndex(reg.Addr, ":")+1:] + "/ros/os"
+	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
+	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub, guestRepo)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, urlCloudConfig)
+	}))
+	defer web.Close()
+	url := "http://10.0.2.2:" + port(web.Listener.Addr().String()) + "/cloud-config.yml"
 
-	disk := installDisk(t, "--append", "ros.autologin", "--cloud-config", cc)
+	disk := installDisk(t, "--append", "ros.autologin ros.cloud_config="+url, "--cloud-config", cc)
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true, Forward: []string{ssh.forward()}})
 	waitUp(t, vm, "a")
 	ssh.wait("accept-new")
 	checkConfigured(t, ssh)
+	checkServiceCommands(t, ssh)
 	ssh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'")
 
-	out := ssh.run("sudo ros os upgrade --insecure " + guestRepo + ":" + v2 + " 2>&1")
+	out := ssh.run("sudo ros os upgrade --insecure 2>&1") // ros.upgrade.repository, newest tag
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
@@ -166,8 +183,10 @@ func checkConfigured(t *testing.T, ssh *sshClient) {
 			t.Errorf("system-docker ps does not show %s up:\n%s", svc, ps)
 		}
 	}
-	if got := ssh.run("ros config get hostname"); got != "ros-e2e" {
-		t.Errorf("ros config get hostname = %q", got)
+	for key, want := range map[string]string{"hostname": "ros-e2e", "ros.services_include.cron": "true"} {
+		if got := ssh.run("sudo ros config get " + key); got != want {
+			t.Errorf("ros config get %s = %q, want %q", key, got, want)
+		}
 	}
 	deadline := time.Now().Add(time.Minute) // runcmd runs once the system is up
 	for ssh.run("cat /opt/e2e/runcmd.txt 2>/dev/null || true") != "runcmd ran" {
@@ -176,6 +195,30 @@ func checkConfigured(t *testing.T, ssh *sshClient) {
 			break
 		}
 		time.Sleep(2 * time.Second)
+	}
+}
+
+// checkServiceCommands drives ros service and ros config set as a user would.
+func checkServiceCommands(t *testing.T, ssh *sshClient) {
+	t.Helper()
+	list := ssh.run("ros service list")
+	for _, want := range []string{`(?m)^cron\s+running\s+catalog, enabled`, `(?m)^hello\s+running\s+config`, `(?m)^network\s+running\s+built-in`} {
+		if !regexp.MustCompile(want).MatchString(list) {
+			t.Errorf("ros service list does not match %s:\n%s", want, list)
+		}
+	}
+	if out := ssh.run("sudo ros service stop hello && system-docker inspect -f '{{.State.Status}}' hello"); !strings.HasSuffix(out, "exited") {
+		t.Errorf("after ros service stop hello: %q", out)
+	}
+	if out := ssh.run("sudo ros service up hello && system-docker inspect -f '{{.State.Status}}' hello"); !strings.HasSuffix(out, "running") {
+		t.Errorf("after ros service up hello: %q", out)
+	}
+	out := ssh.run("sudo ros config set ros.services.hello.environment '{GREETING: hi}' && sudo ros service up hello && system-docker inspect -f '{{.Config.Env}}' hello")
+	if !strings.Contains(out, "sudo ros service up hello") || !strings.Contains(out, "GREETING=hi") {
+		t.Errorf("ros config set + ros service up did not recreate hello with the new environment:\n%s", out)
+	}
+	if out, err := ssh.try("sudo ros config set hostnme x", "yes"); err == nil || !strings.Contains(out, `unknown key`) {
+		t.Errorf("ros config set of an unknown key: %v: %s", err, out)
 	}
 }
 

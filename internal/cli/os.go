@@ -63,7 +63,8 @@ User Docker are healthy; otherwise the machine goes back to this slot by itself.
 
 REF is a registry reference (with or without a tag: without one, the newest
 version in the repository), oci-layout:DIR[:tag] or oci-archive:FILE[:tag].
-Without REF, the repository of the last upgrade is used.`,
+Without REF, ros.upgrade.repository of the cloud-config is used, else the
+repository of the last upgrade.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runUpgrade(cmd, args, o) },
 	}
@@ -86,7 +87,7 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	if o.insecure {
 		opts = append(opts, artifact.WithInsecure())
 	}
-	ref, repo, err := resolveRef(args, rec.Repo, o.insecure)
+	ref, repo, err := resolveRef(args, upgradeRepo(rec.Repo), o.insecure)
 	if err != nil {
 		return err
 	}
@@ -118,6 +119,15 @@ func rememberRepo(repo string) error {
 	}
 	rec.Repo = repo
 	return rec.Save(upgrader.RecordPath)
+}
+
+// upgradeRepo is where to look without an argument: ros.upgrade.repository
+// of the cloud-config, else the repository of the last upgrade.
+func upgradeRepo(last string) string {
+	if cfg, err := defaultStore().effective(); err == nil && cfg.Ros.Upgrade.Repository != "" {
+		return cfg.Ros.Upgrade.Repository
+	}
+	return last
 }
 
 // resolveRef turns the argument (or the remembered repository) into an
@@ -192,7 +202,7 @@ func newOSListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			repo := rec.Repo
+			repo := upgradeRepo(rec.Repo)
 			if len(args) == 1 {
 				repo = args[0]
 			}
