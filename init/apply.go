@@ -13,6 +13,7 @@ import (
 
 	"github.com/ros-os/ros/init/kmod"
 	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/netif"
 	"github.com/ros-os/ros/internal/rospath"
 )
 
@@ -196,7 +197,7 @@ const commandTimeout = 2 * time.Minute
 // earlyDHCP takes a lease on the first NIC so a cloud-config URL can be
 // fetched before the network service runs.
 func earlyDHCP(st *state) {
-	nics := ethernetInterfaces("/sys/class/net")
+	nics := netif.Ethernet(netif.SysClassNet)
 	if len(nics) == 0 {
 		st.log.Printf("cloud-config: no network interface to fetch the config with")
 		return
@@ -205,14 +206,4 @@ func earlyDHCP(st *state) {
 	if err := st.reaper.Run(cmd); err != nil {
 		st.log.Printf("cloud-config: DHCP on %s: %v", nics[0], err)
 	}
-}
-
-// ethernetInterfaces lists the interfaces backed by a device, in name order.
-func ethernetInterfaces(sysClassNet string) []string {
-	devs, _ := filepath.Glob(filepath.Join(sysClassNet, "*", "device"))
-	names := make([]string, 0, len(devs))
-	for _, d := range devs {
-		names = append(names, filepath.Base(filepath.Dir(d)))
-	}
-	return names
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/netif"
 	"github.com/ros-os/ros/internal/rospath"
 )
 
@@ -143,23 +143,11 @@ func runDHCP(ctx context.Context, ifaces []string, staticDNS bool) error {
 // the config names none and there is none yet (a NIC may come late).
 func waitNICs(n config.Network) []string {
 	for {
-		nics := ethernetInterfaces("/sys/class/net")
+		nics := netif.Ethernet(netif.SysClassNet)
 		if len(nics) > 0 || len(n.Interfaces) > 0 {
 			return nics
 		}
 		fmt.Println("network: no network interface yet")
 		time.Sleep(10 * time.Second)
 	}
-}
-
-// ethernetInterfaces lists the interfaces backed by a device (not lo,
-// bridges or veths), in name order.
-func ethernetInterfaces(sysClassNet string) []string {
-	devs, _ := filepath.Glob(filepath.Join(sysClassNet, "*", "device"))
-	var names []string
-	for _, d := range devs {
-		names = append(names, filepath.Base(filepath.Dir(d)))
-	}
-	sort.Strings(names)
-	return names
 }
