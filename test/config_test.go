@@ -102,9 +102,13 @@ write_files:
     content: "hello from cloud-config\n"
     permissions: "0640"
     owner: rancher
+bootcmd:
+  - [sh, -c, "mkdir -p /opt/e2e && hostname > /opt/e2e/bootcmd.txt"]
 runcmd:
   - echo runcmd ran > /opt/e2e/runcmd.txt
 ros:
+  sysctl:
+    vm.swappiness: "13"
   network:
     dns:
       nameservers: [10.0.2.3, 192.0.2.53]
@@ -173,6 +177,9 @@ func checkConfigured(t *testing.T, ssh *sshClient) {
 	}
 	if got := ssh.run("cat /opt/e2e/hello.txt; stat -c '%a %U' /opt/e2e/hello.txt"); got != "hello from cloud-config\n640 rancher" {
 		t.Errorf("the written file: %q", got)
+	}
+	if got := ssh.run("cat /opt/e2e/bootcmd.txt /proc/sys/vm/swappiness"); got != "ros-e2e\n13" {
+		t.Errorf("bootcmd's file and vm.swappiness: %q, want the hostname and 13", got)
 	}
 	if got := ssh.run("cat /etc/resolv.conf"); !strings.Contains(got, "nameserver 192.0.2.53") {
 		t.Errorf("/etc/resolv.conf lacks the configured DNS server:\n%s", got)
