@@ -57,10 +57,11 @@ func (c *sshClient) forward() string { return fmt.Sprintf("tcp:127.0.0.1:%d-:22"
 
 // try runs cmd once; hostKey is accept-new (first contact) or yes (the
 // host key must be the one seen before).
-func (c *sshClient) try(cmd, hostKey string) (string, error) {
-	out, err := exec.Command("ssh", "-i", c.key, "-p", fmt.Sprint(c.port), "-o", "BatchMode=yes",
-		"-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-o", "UserKnownHostsFile="+c.hosts,
-		"-o", "StrictHostKeyChecking="+hostKey, "-o", "LogLevel=ERROR", "rancher@127.0.0.1", cmd).CombinedOutput()
+func (c *sshClient) try(cmd, hostKey string, opts ...string) (string, error) {
+	args := append([]string{"-i", c.key, "-p", fmt.Sprint(c.port), "-o", "BatchMode=yes",
+		"-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=20", "-o", "UserKnownHostsFile=" + c.hosts,
+		"-o", "StrictHostKeyChecking=" + hostKey, "-o", "LogLevel=ERROR"}, opts...)
+	out, err := exec.Command("ssh", append(args, "rancher@127.0.0.1", cmd)...).CombinedOutput()
 	return string(out), err
 }
 
@@ -149,6 +150,9 @@ func TestCloudConfig(t *testing.T) {
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true, Forward: []string{ssh.forward()}})
 	waitUp(t, vm, "a")
 	ssh.wait("accept-new")
+	if out, err := ssh.try("true", "yes", "-o", "PubkeyAuthentication=no"); err == nil || !strings.Contains(out, "Permission denied (publickey)") {
+		t.Errorf("sshd lets in without a key, or offers more than keys: %v: %s", err, out)
+	}
 	checkConfigured(t, ssh)
 	checkServiceCommands(t, ssh)
 	ssh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'")
