@@ -3,6 +3,7 @@ package rosinit
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
@@ -27,17 +28,7 @@ func startServices(ctx context.Context, st *state) error {
 	}
 	for _, level := range levels {
 		for _, name := range level {
-			_, core := st.coreServices[name]
-			if err := svcrun.Ensure(ctx, st.sys, name, file[name], buildinfo.Version); err != nil {
-				st.log.Printf("%v", err)
-				if core {
-					st.serviceErrs = append(st.serviceErrs, err)
-				}
-				continue
-			}
-			if core && !file[name].Oneshot {
-				st.services = append(st.services, name)
-			}
+			startService(ctx, st, name, file[name])
 		}
 		if err := waitOneshots(ctx, st.sys, file, level); err != nil {
 			st.log.Printf("%v", err)
@@ -45,6 +36,29 @@ func startServices(ctx context.Context, st *state) error {
 	}
 	st.mark("services")
 	return nil
+}
+
+// startService starts one service. A built-in service that the config
+// replaced and that does not start is started as built instead, so a bad
+// definition of, say, the console cannot take the console away.
+func startService(ctx context.Context, st *state, name string, svc services.Service) {
+	builtin, core := st.coreServices[name]
+	err := svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version)
+	if err != nil && core && !reflect.DeepEqual(svc, builtin) {
+		st.log.Printf("%v: starting the built-in %s instead", err, name)
+		svc = builtin
+		err = svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version)
+	}
+	if err != nil {
+		st.log.Printf("%v", err)
+		if core {
+			st.serviceErrs = append(st.serviceErrs, err)
+		}
+		return
+	}
+	if core && !svc.Oneshot {
+		st.services = append(st.services, name)
+	}
 }
 
 // removeStale removes service containers of another OS version or of a

@@ -233,16 +233,27 @@ func checkServiceCommands(t *testing.T, ssh *sshClient) {
 	}
 }
 
+// badConsole replaces the console service with one whose image does not
+// exist anywhere: a valid config that cannot work.
+const badConsole = `ros:
+  services:
+    console: {image: "nosuch.invalid/console:1", entrypoint: [/bin/false]}
+`
+
 // A config with an unknown key (on STATE) and one with a syntax error (on
 // a config drive): the machine still comes up to a login with the last
-// good config, and the console says what is wrong and where.
+// good config, and the console says what is wrong and where. A console
+// service that the config breaks falls back to the built-in one.
 func TestBadConfigStillBoots(t *testing.T) {
 	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
-	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: good-config\n"), 0o600); err != nil {
+	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: good-config\n"+badConsole), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	disk := installDisk(t, "--append", "ros.autologin", "--cloud-config", cc)
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
+	if _, err := vm.Console.Expect(regexp.MustCompile(`starting the built-in console instead`), 4*time.Minute); err != nil {
+		t.Errorf("the broken console service was not replaced by the built-in one: %v", err)
+	}
 	waitUp(t, vm, "a")
 	sh := waitLogin(t, vm, time.Minute)
 	if got := strings.TrimSpace(sh.run("hostname", time.Minute)); got != "good-config" {
@@ -251,7 +262,7 @@ func TestBadConfigStillBoots(t *testing.T) {
 	// A typo made by editing the file by hand, which ros config set refuses.
 	sh.run(`sudo sh -c 'echo "hostnme: typo" >> /state/ros/cloud-config.yml'`, time.Minute)
 	out, _ := sh.runStatus("sudo ros config validate /state/ros/cloud-config.yml 2>&1", time.Minute)
-	if !strings.Contains(out, `/state/ros/cloud-config.yml:3: unknown key "hostnme"`) {
+	if !strings.Contains(out, `/state/ros/cloud-config.yml:6: unknown key "hostnme"`) {
 		t.Errorf("ros config validate said: %q", out)
 	}
 	sh.run("sudo ros poweroff", time.Minute)
@@ -262,7 +273,7 @@ func TestBadConfigStillBoots(t *testing.T) {
 	vm = boot(t, qemu.Config{Disks: []string{disk, cidataISO(t, "#cloud-config\nhostname: [broken\n")}, OVMF: true})
 	for _, want := range []string{
 		`cloud-config NOT applied`,
-		`/state/ros/cloud-config.yml:3: unknown key "hostnme"`,
+		`/state/ros/cloud-config.yml:6: unknown key "hostnme"`,
 		`cidata:/dev/vdb user-data:\d+: `,
 		`using the last good config`,
 	} {
