@@ -156,6 +156,7 @@ func TestCloudConfig(t *testing.T) {
 	checkConfigured(t, ssh)
 	checkServiceCommands(t, ssh)
 	ssh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'")
+	ssh.run("echo mine > ~/mine.txt && sudo sh -c 'echo mine > /opt/mine.txt'")
 
 	out := ssh.run("sudo ros os upgrade --insecure 2>&1") // ros.upgrade.repository, newest tag
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
@@ -170,6 +171,9 @@ func TestCloudConfig(t *testing.T) {
 	checkConfigured(t, ssh)
 	if got := ssh.run("docker run --rm -v data:/data busybox cat /data/f"); got != "kept" {
 		t.Fatalf("the User Docker volume lost its data in the upgrade: %q", got)
+	}
+	if got := ssh.run("cat ~/mine.txt /opt/mine.txt"); got != "mine\nmine" {
+		t.Fatalf("files in /home and /opt did not survive the upgrade: %q", got)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,18 @@ func extract(t testing.TB, img v1.Image, mt types.MediaType, dst string) {
 	}
 }
 
+// keepConsole saves a failed test's whole console under build/e2e-logs.
+func keepConsole(t testing.TB, vm *qemu.VM) {
+	dir := filepath.Join(repo, "build/e2e-logs")
+	name := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".console.log")
+	if err := os.MkdirAll(dir, 0o755); err == nil && os.WriteFile(name, []byte(vm.Console.String()), 0o644) == nil {
+		t.Logf("whole console: %s", name)
+	}
+}
+
+// kernelOops matches the first line of a kernel oops, panic or lockup report.
+var kernelOops = regexp.MustCompile(`(?m)^.*(Kernel panic|BUG:|soft lockup|hung_task|Oops:|general protection|RCU stall).*$`)
+
 // boot starts a VM whose console goes to the test log on failure.
 func boot(t testing.TB, c qemu.Config) *qemu.VM {
 	t.Helper()
@@ -89,7 +102,11 @@ func boot(t testing.TB, c qemu.Config) *qemu.VM {
 		vm.Kill()
 		cancel()
 		if t.Failed() {
+			if oops := kernelOops.FindAllString(vm.Console.String(), 5); len(oops) > 0 {
+				t.Logf("kernel trouble on the console:\n%s", strings.Join(oops, "\n"))
+			}
 			t.Logf("console (last 40 lines):\n%s", vm.Console.Tail(40))
+			keepConsole(t, vm)
 		}
 	})
 	return vm

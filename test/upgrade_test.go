@@ -76,6 +76,7 @@ func TestUpgradeAndRollback(t *testing.T) {
 	waitUp(t, vm, "a")
 	sh := waitLogin(t, vm, time.Minute)
 	sh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'", 2*time.Minute)
+	sh.run("echo mine > ~/mine.txt && sudo sh -c 'echo mine > /opt/mine.txt'", time.Minute)
 
 	// 1. v1 -> v2: the new slot comes up healthy and is kept.
 	out := sh.run("sudo ros os upgrade --insecure "+guestRepo+":"+v2+" 2>&1", 5*time.Minute)
@@ -120,6 +121,9 @@ func TestUpgradeAndRollback(t *testing.T) {
 	}
 	if got := strings.TrimSpace(sh.run("docker run --rm -v data:/data busybox cat /data/f", 2*time.Minute)); got != "kept" {
 		t.Fatalf("the User Docker volume lost its data: %q", got)
+	}
+	if got := strings.TrimSpace(sh.run("cat ~/mine.txt /opt/mine.txt", time.Minute)); got != "mine\nmine" {
+		t.Fatalf("files in /home and /opt did not survive the upgrades and rollbacks: %q", got)
 	}
 }
 

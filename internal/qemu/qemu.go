@@ -20,7 +20,7 @@ type Config struct {
 	Disks                  []string // raw disk images, virtio
 	OVMF                   bool     // boot the first disk through UEFI (OVMF)
 	MemoryMB, CPUs         int
-	Reboot                 bool      // let the guest reboot (default: QEMU exits when it reboots)
+	Reboot                 bool      // let the guest reboot, also after a panic (default: QEMU exits when it reboots)
 	Net                    bool      // a virtio NIC on QEMU user networking
 	Forward                []string  // with Net, host ports to the guest: "tcp:127.0.0.1:2222-:22"
 	Extra                  []string  // more qemu arguments
@@ -79,6 +79,13 @@ func (vm *VM) start() error {
 	return nil
 }
 
+// guestReset reports whether the guest asked for the reset QEMU exited on
+// since mark: a reboot, or the reboot after a kernel panic (panic=N), which
+// a real machine goes through as well.
+func (vm *VM) guestReset(mark int) bool {
+	return vm.Console.Since(mark, "reboot: Restarting system") || vm.Console.Since(mark, "Rebooting in ")
+}
+
 // wait restarts QEMU when the guest rebooted (with Config.Reboot), and
 // otherwise ends the VM when QEMU exits.
 func (vm *VM) wait() {
@@ -91,7 +98,7 @@ func (vm *VM) wait() {
 		vm.mu.Lock()
 		killed := vm.killed
 		vm.mu.Unlock()
-		if killed || !vm.reboot || !vm.Console.Since(mark, "reboot: Restarting system") {
+		if killed || !vm.reboot || !vm.guestReset(mark) {
 			break
 		}
 		if err := vm.start(); err != nil {
