@@ -238,8 +238,10 @@ func checkServiceCommands(t *testing.T, ssh *sshClient) {
 }
 
 // badConsole replaces the console service with one whose image does not
-// exist anywhere: a valid config that cannot work.
+// exist anywhere: a valid config that cannot work. (It also turns on
+// autologin, which the built-in console then honours.)
 const badConsole = `ros:
+  console: {autologin: true}
   services:
     console: {image: "nosuch.invalid/console:1", entrypoint: [/bin/false]}
 `
@@ -253,7 +255,7 @@ func TestBadConfigStillBoots(t *testing.T) {
 	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: good-config\n"+badConsole), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	disk := installDisk(t, "--append", "ros.autologin", "--cloud-config", cc)
+	disk := installDisk(t, "--cloud-config", cc) // autologin from the config, not the kernel
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
 	if _, err := vm.Console.Expect(regexp.MustCompile(`starting the built-in console instead`), 4*time.Minute); err != nil {
 		t.Errorf("the broken console service was not replaced by the built-in one: %v", err)
@@ -266,7 +268,7 @@ func TestBadConfigStillBoots(t *testing.T) {
 	// A typo made by editing the file by hand, which ros config set refuses.
 	sh.run(`sudo sh -c 'echo "hostnme: typo" >> /state/ros/cloud-config.yml'`, time.Minute)
 	out, _ := sh.runStatus("sudo ros config validate /state/ros/cloud-config.yml 2>&1", time.Minute)
-	if !strings.Contains(out, `/state/ros/cloud-config.yml:6: unknown key "hostnme"`) {
+	if !strings.Contains(out, `/state/ros/cloud-config.yml:7: unknown key "hostnme"`) {
 		t.Errorf("ros config validate said: %q", out)
 	}
 	sh.run("sudo ros poweroff", time.Minute)
@@ -277,7 +279,7 @@ func TestBadConfigStillBoots(t *testing.T) {
 	vm = boot(t, qemu.Config{Disks: []string{disk, cidataISO(t, "#cloud-config\nhostname: [broken\n")}, OVMF: true})
 	for _, want := range []string{
 		`cloud-config NOT applied`,
-		`/state/ros/cloud-config.yml:6: unknown key "hostnme"`,
+		`/state/ros/cloud-config.yml:7: unknown key "hostnme"`,
 		`cidata:/dev/vdb user-data:\d+: `,
 		`using the last good config`,
 	} {
