@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/sys/atomicwriter"
+
 	"github.com/ros-os/ros/init/services"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/datasource"
@@ -174,14 +176,11 @@ func readServiceFile(path string) (services.File, error) {
 	return services.Parse(path, data)
 }
 
-// writeFileAtomic replaces path with data, creating its directory.
+// writeFileAtomic replaces path with data (synced, then renamed into
+// place), creating its directory.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicwriter.WriteFile(path, data, mode)
 }

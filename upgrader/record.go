@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/moby/sys/atomicwriter"
 )
 
 // RecordPath is the upgrade record on STATE (through /var).
@@ -78,23 +80,10 @@ func (r *Record) Save(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("saving the upgrade record: %w", err)
 	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	if err := atomicwriter.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("saving the upgrade record: %w", err)
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("saving the upgrade record: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("saving the upgrade record: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("saving the upgrade record: %w", err)
-	}
-	return os.Rename(tmp, path)
+	return nil
 }
 
 // Other is the slot that is not s.

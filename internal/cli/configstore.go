@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/sys/atomicwriter"
+
 	"github.com/ros-os/ros/init/services"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/rospath"
@@ -146,12 +148,8 @@ func (s configStore) write(doc []byte) error {
 	if err := os.MkdirAll(filepath.Dir(s.stateFile), 0o755); err != nil {
 		return permissionHint(fmt.Errorf("writing %s: %w", s.stateFile, err))
 	}
-	tmp := s.stateFile + ".tmp"
-	if err := os.WriteFile(tmp, doc, 0o600); err != nil {
+	if err := atomicwriter.WriteFile(s.stateFile, doc, 0o600); err != nil {
 		return permissionHint(fmt.Errorf("writing %s: %w", s.stateFile, err))
-	}
-	if err := os.Rename(tmp, s.stateFile); err != nil {
-		return fmt.Errorf("writing %s: %w", s.stateFile, err)
 	}
 	return nil
 }
