@@ -73,14 +73,16 @@ func Main() {
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGPWR)
 	st := &state{log: newLogger(), reaper: reaper.New()}
 	os.Setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		runSteps(context.Background(), st)
+		runSteps(ctx, st)
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(gateTimeout): // the software watchdog of the health gate
+		stopSteps(cancel, done, st)
 		st.failed, st.reason = "health gate", fmt.Sprintf("not healthy %s after init started", gateTimeout)
 		st.log.Printf("FATAL: %s", st.reason)
 	}
@@ -92,11 +94,29 @@ func Main() {
 	shutdown(st, sig)
 }
 
+// stopSteps cancels the boot steps and waits a while for them to return,
+// so the state they share with Main is no longer written to. A step stuck
+// where the context does not reach is left behind.
+func stopSteps(cancel context.CancelFunc, done <-chan struct{}, st *state) {
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(stepsStopTimeout):
+		st.log.Printf("the boot step in progress did not stop in %s", stepsStopTimeout)
+	}
+}
+
+// stepsStopTimeout bounds the wait for a cancelled step.
+const stepsStopTimeout = 30 * time.Second
+
 // gateTimeout bounds the boot: a slot that is not healthy by then is given up.
 const gateTimeout = 5 * time.Minute
 
 func runSteps(ctx context.Context, st *state) {
 	for _, s := range steps {
+		if ctx.Err() != nil {
+			return
+		}
 		if err := s.run(ctx, st); err != nil {
 			st.log.Printf("FATAL: %s: %v", s.name, err)
 			st.failed, st.reason = s.name, fmt.Sprintf("%s: %v", s.name, err)
