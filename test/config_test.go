@@ -237,11 +237,13 @@ func checkServiceCommands(t *testing.T, ssh *sshClient) {
 	}
 }
 
-// badConsole replaces the console service with one whose image does not
-// exist anywhere: a valid config that cannot work. (It also turns on
-// autologin, which the built-in console then honours.)
-const badConsole = `ros:
+// badServices is a valid config that cannot work: User Docker gets an
+// argument dockerd refuses, and the console service is replaced with one
+// whose image does not exist anywhere. (It also turns on autologin, which
+// the built-in console then honours.)
+const badServices = `ros:
   console: {autologin: true}
+  docker: {args: [--no-such-flag]}
   services:
     console: {image: "nosuch.invalid/console:1", entrypoint: [/bin/false]}
 `
@@ -249,10 +251,11 @@ const badConsole = `ros:
 // A config with an unknown key (on STATE) and one with a syntax error (on
 // a config drive): the machine still comes up to a login with the last
 // good config, and the console says what is wrong and where. A console
-// service that the config breaks falls back to the built-in one.
+// service that the config breaks falls back to the built-in one, and User
+// Docker starts without the arguments that keep it from starting.
 func TestBadConfigStillBoots(t *testing.T) {
 	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
-	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: good-config\n"+badConsole), 0o600); err != nil {
+	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: good-config\n"+badServices), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	disk := installDisk(t, "--cloud-config", cc) // autologin from the config, not the kernel
@@ -265,10 +268,13 @@ func TestBadConfigStillBoots(t *testing.T) {
 	if got := strings.TrimSpace(sh.run("hostname", time.Minute)); got != "good-config" {
 		t.Fatalf("hostname = %q, want good-config", got)
 	}
+	if out := sh.run("ros service logs docker 2>&1 | grep 'did not start with ros.docker.args'", time.Minute); !strings.Contains(out, "--no-such-flag") {
+		t.Errorf("User Docker's log does not say it dropped the bad argument: %q", out)
+	}
 	// A typo made by editing the file by hand, which ros config set refuses.
 	sh.run(`sudo sh -c 'echo "hostnme: typo" >> /state/ros/cloud-config.yml'`, time.Minute)
 	out, _ := sh.runStatus("sudo ros config validate /state/ros/cloud-config.yml 2>&1", time.Minute)
-	if !strings.Contains(out, `/state/ros/cloud-config.yml:7: unknown key "hostnme"`) {
+	if !strings.Contains(out, `/state/ros/cloud-config.yml:8: unknown key "hostnme"`) {
 		t.Errorf("ros config validate said: %q", out)
 	}
 	sh.run("sudo ros poweroff", time.Minute)
@@ -279,7 +285,7 @@ func TestBadConfigStillBoots(t *testing.T) {
 	vm = boot(t, qemu.Config{Disks: []string{disk, cidataISO(t, "#cloud-config\nhostname: [broken\n")}, OVMF: true})
 	for _, want := range []string{
 		`cloud-config NOT applied`,
-		`/state/ros/cloud-config.yml:7: unknown key "hostnme"`,
+		`/state/ros/cloud-config.yml:8: unknown key "hostnme"`,
 		`cidata:/dev/vdb user-data:\d+: `,
 		`using the last good config`,
 	} {

@@ -1,14 +1,23 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/docker/docker/client"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/init/dockerd"
+	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/rospath"
 )
 
 // newUserDockerCmd is the entrypoint of the User Docker service container.
@@ -22,10 +31,52 @@ func newUserDockerCmd() *cobra.Command {
 			if err := nestCgroups("/sys/fs/cgroup"); err != nil {
 				return err
 			}
+			if n, _ := strconv.Atoi(os.Getenv(config.DockerArgsEnv)); n > 0 && n <= len(args) {
+				err := superviseDockerd(cmd.Context(), dockerdPath, rospath.UserDockerSock, args)
+				if !errors.Is(err, dockerd.ErrDied) {
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "user-docker: User Docker did not start with ros.docker.args %q (%v): starting it without them\n", args[len(args)-n:], err)
+				args = args[:len(args)-n]
+			}
 			argv := append([]string{"dockerd"}, args...)
-			return unix.Exec("/usr/sbin/dockerd", argv, os.Environ())
+			return unix.Exec(dockerdPath, argv, os.Environ())
 		},
 	}
+}
+
+const dockerdPath = "/usr/sbin/dockerd"
+
+// superviseDockerd runs dockerd (binary, answering on socket) as a child until it exits, passing on the
+// signals that stop it. It fails with dockerd.ErrDied if dockerd exits
+// before its API answers (bad arguments, say).
+func superviseDockerd(ctx context.Context, binary, socket string, args []string) error {
+	d := exec.Command(binary, args...)
+	d.Stdout, d.Stderr = os.Stdout, os.Stderr
+	if err := d.Start(); err != nil {
+		return fmt.Errorf("starting dockerd: %w", err)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
+	go func() {
+		for s := range sigs {
+			_ = d.Process.Signal(s)
+		}
+	}()
+	dead, exit := make(chan struct{}), make(chan error, 1)
+	go func() { exit <- d.Wait(); close(dead) }()
+	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+socket), client.WithAPIVersionNegotiation())
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	if err := dockerd.WaitAPI(ctx, cli, dead, 2*time.Minute); err != nil {
+		if errors.Is(err, dockerd.ErrDied) {
+			return fmt.Errorf("%w: %v", err, <-exit)
+		}
+		return err
+	}
+	return <-exit
 }
 
 // nestCgroups is the docker-in-docker fix for cgroup v2: a cgroup with

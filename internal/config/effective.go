@@ -16,8 +16,9 @@ const dockerService = "docker"
 //   - builtin, plus the catalog services enabled in ros.services_include
 //     (false leaves one out; only catalog services can be left out),
 //   - plus ros.services, each replacing a service of the same name whole;
-//   - the docker service gets ros.docker.args appended to its command and
-//     ros.docker.environment over its environment;
+//   - the docker service gets ros.docker.args appended to its command (and
+//     their count in DockerArgsEnv) and ros.docker.environment over its
+//     environment;
 //   - every service gets the ros.environment variables it does not set.
 //
 // The result is checked with services.Validate. The arguments are not
@@ -60,6 +61,11 @@ func (c Config) included(builtin, catalog services.File) (services.File, error) 
 	return f, nil
 }
 
+// DockerArgsEnv tells the docker service how many of its last arguments
+// come from ros.docker.args, so it can start User Docker without them if
+// they keep it from starting.
+const DockerArgsEnv = "ROS_DOCKER_CONFIG_ARGS"
+
 // configureDocker applies ros.docker to the docker service of f.
 func (c Config) configureDocker(f services.File) error {
 	d := c.Ros.Docker
@@ -72,6 +78,10 @@ func (c Config) configureDocker(f services.File) error {
 	}
 	s.Command = append(slices.Clip(s.Command), d.Args...)
 	s.Environment = setEnv(s.Environment, d.Environment, true)
+	if len(d.Args) > 0 {
+		count := fmt.Sprintf("%s=%d", DockerArgsEnv, len(d.Args))
+		s.Environment = setEnv(s.Environment, services.Environment{count}, true)
+	}
 	f[dockerService] = s
 	return nil
 }

@@ -50,7 +50,7 @@ func TestServices(t *testing.T) {
 				Image:       "ros/docker",
 				Command:     services.Command{"dockerd", "--host=unix:///var/run/docker.sock", "--debug", "--mtu=1400"},
 				DependsOn:   []string{"network"},
-				Environment: services.Environment{"DOCKER_RAMDISK=true", "HTTP_PROXY=http://p:3128"},
+				Environment: services.Environment{"DOCKER_RAMDISK=true", "HTTP_PROXY=http://p:3128", "ROS_DOCKER_CONFIG_ARGS=2"},
 			}}),
 		},
 		{
