@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ros-os/ros/internal/yamlerr"
 )
 
 // Parse reads one service file. name is only used in errors, which are one
@@ -55,26 +56,10 @@ func Merge(base, override File) File {
 	return f
 }
 
-var (
-	yamlLine    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-)
-
 // yamlError turns a yaml.v3 error into one line "name:LINE: message; ...".
 func yamlError(name string, err error) error {
-	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	}
-	for i, m := range msgs {
-		msgs[i] = name + ": " + strings.TrimPrefix(m, "yaml: ")
-		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
-			msg := yamlUnknown.ReplaceAllString(sub[2], `unknown key "$1"`)
-			msgs[i] = name + ":" + sub[1] + ": " + msg
-		}
-	}
-	return errors.New(strings.Join(msgs, "; "))
+	unknown := func(field, _ string) string { return fmt.Sprintf("unknown key %q", field) }
+	return errors.New(strings.Join(yamlerr.Lines(name, err, unknown), "; "))
 }
 
 // keyLine is the line of field in service svc, or of the service's name if

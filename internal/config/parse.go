@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ros-os/ros/internal/yamlerr"
 )
 
 // Source is one cloud-config document. Name says where it comes from in
@@ -135,28 +136,8 @@ func decode(src Source) (c Config, err error) {
 	return c, nil
 }
 
-var (
-	yamlLine    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
-)
-
-// yamlError turns a yaml.v3 error into lines "name:LINE: message", as
-// services.Parse does.
+// yamlError turns a yaml.v3 error into lines "name:LINE: message", unknown
+// keys with a hint.
 func yamlError(name string, err error) error {
-	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = append([]string(nil), te.Errors...)
-	}
-	for i, m := range msgs {
-		msgs[i] = name + ": " + strings.TrimPrefix(m, "yaml: ")
-		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
-			msg := sub[2]
-			if u := yamlUnknown.FindStringSubmatch(msg); u != nil {
-				msg = unknownField(u[1], u[2])
-			}
-			msgs[i] = name + ":" + sub[1] + ": " + msg
-		}
-	}
-	return invalid(msgs...)
+	return invalid(yamlerr.Lines(name, err, unknownField)...)
 }
