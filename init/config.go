@@ -12,6 +12,7 @@ import (
 	"github.com/moby/sys/atomicwriter"
 
 	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/init/svcrun"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/datasource"
 	"github.com/ros-os/ros/internal/rospath"
@@ -161,19 +162,11 @@ func fetchCmdlineConfig(ctx context.Context, st *state, src string) ([]byte, err
 }
 
 func loadServiceFiles() (builtin, catalog services.File, err error) {
-	if builtin, err = readServiceFile(rospath.ServicesFile); err != nil {
+	files, err := svcrun.ReadFiles(rospath.ServicesFile, rospath.CatalogFile)
+	if err != nil {
 		return nil, nil, err
 	}
-	catalog, err = readServiceFile(rospath.CatalogFile)
-	return builtin, catalog, err
-}
-
-func readServiceFile(path string) (services.File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading services: %w", err)
-	}
-	return services.Parse(path, data)
+	return files[0], files[1], nil
 }
 
 // writeFileAtomic replaces path with data (synced, then renamed into

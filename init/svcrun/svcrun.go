@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -72,3 +73,21 @@ func pullImage(ctx context.Context, cli *client.Client, ref string) error {
 
 // pullTimeout bounds pulling a service image at boot.
 const pullTimeout = 2 * time.Minute
+
+// ReadFiles reads and parses service files (the image's services.yaml
+// and catalog.yaml), in the order given.
+func ReadFiles(paths ...string) ([]services.File, error) {
+	files := make([]services.File, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading the services of this image: %w", err)
+		}
+		f, err := services.Parse(p, data)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}

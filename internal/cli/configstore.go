@@ -11,6 +11,7 @@ import (
 	"github.com/moby/sys/atomicwriter"
 
 	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/init/svcrun"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/rospath"
 )
@@ -85,19 +86,11 @@ func (s configStore) effective() (config.Config, error) {
 
 // serviceFiles reads the image's built-in services and catalog.
 func (s configStore) serviceFiles() (builtin, catalog services.File, err error) {
-	for _, f := range []struct {
-		path string
-		dst  *services.File
-	}{{s.servicesFile, &builtin}, {s.catalogFile, &catalog}} {
-		data, err := os.ReadFile(f.path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading the services of this image: %w", err)
-		}
-		if *f.dst, err = services.Parse(f.path, data); err != nil {
-			return nil, nil, err
-		}
+	files, err := svcrun.ReadFiles(s.servicesFile, s.catalogFile)
+	if err != nil {
+		return nil, nil, err
 	}
-	return builtin, catalog, nil
+	return files[0], files[1], nil
 }
 
 // services are the services the effective config runs.
