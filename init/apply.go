@@ -156,11 +156,8 @@ func applySSHKeys(_ *state, c config.Config) error {
 	if keys != "" {
 		keys += "\n"
 	}
-	return os.WriteFile(filepath.Join(rospath.SSHKeysDir, consoleUser+".keys"), []byte(keys), 0o644)
+	return os.WriteFile(filepath.Join(rospath.SSHKeysDir, rospath.DefaultUser+".keys"), []byte(keys), 0o644)
 }
-
-// consoleUser is the default user, who gets the cloud-config's ssh keys.
-const consoleUser = "rancher"
 
 func runBootcmd(ctx context.Context, st *state) error {
 	runCommands(ctx, st, "bootcmd", st.cfg.Bootcmd)

@@ -107,11 +107,9 @@ func writeApplied(cfg config.Config) error {
 	if err := os.WriteFile(rospath.Config, data, 0o640); err != nil {
 		return fmt.Errorf("writing the applied cloud-config: %w", err)
 	}
-	return os.Chown(rospath.Config, 0, dockerGID)
+	return os.Chown(rospath.Config, 0, rospath.DockerGID)
 }
 
-// dockerGID is the docker group's, which may read the applied config.
-const dockerGID = 233
 
 // configSources reads every source there is, in merge order. The config
 // drive's and the command line's are copied to /run/ros/config.d for ros

@@ -9,14 +9,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-)
 
-// The default user, as on RancherOS: no password (locked); in the docker
-// group, which reaches both User Docker and System Docker.
-const (
-	consoleUser = "rancher"
-	consoleUID  = 1100
-	dockerGID   = 233
+	"github.com/ros-os/ros/init/cmdline"
+	"github.com/ros-os/ros/internal/rospath"
 )
 
 // newConsoleCmd is the entrypoint of the console system service: logins on
@@ -36,7 +31,7 @@ func newConsoleCmd() *cobra.Command {
 			}
 			autologin := kernelArg("ros.autologin") || cfg.Ros.Console.Autologin
 			if autologin {
-				if err := os.WriteFile("/bin/autologin", []byte("#!/bin/sh\nexec login -f "+consoleUser+"\n"), 0o755); err != nil {
+				if err := os.WriteFile("/bin/autologin", []byte("#!/bin/sh\nexec login -f "+rospath.DefaultUser+"\n"), 0o755); err != nil {
 					return fmt.Errorf("writing autologin: %w", err)
 				}
 			}
@@ -101,19 +96,16 @@ func respawn(argv []string) {
 	}
 }
 
+// kernelArg reports whether the kernel command line has the argument name.
 func kernelArg(name string) bool {
 	b, _ := os.ReadFile("/proc/cmdline")
-	for _, f := range strings.Fields(string(b)) {
-		if f == name || strings.HasPrefix(f, name+"=") {
-			return true
-		}
-	}
-	return false
+	_, ok := cmdline.Parse(string(b)).Args[name]
+	return ok
 }
 
 // setupConsoleUser gives the default user a home on STATE.
 func setupConsoleUser() error {
-	home := "/home/" + consoleUser
+	home := "/home/" + rospath.DefaultUser
 	if _, err := os.Stat(home); err == nil {
 		return nil
 	}
@@ -125,7 +117,7 @@ func setupConsoleUser() error {
 		return fmt.Errorf("creating %s: %w", home, err)
 	}
 	for _, p := range []string{home, home + "/.profile"} {
-		if err := os.Chown(p, consoleUID, consoleUID); err != nil {
+		if err := os.Chown(p, rospath.DefaultUID, rospath.DefaultUID); err != nil {
 			return fmt.Errorf("creating %s: %w", home, err)
 		}
 	}

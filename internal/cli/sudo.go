@@ -6,12 +6,14 @@ import (
 	"os/exec"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/internal/rospath"
 )
 
 // adminGID is the docker group: its members already control both Docker
 // daemons, which is root in all but name, so they may also run commands as
 // root, as the rancher user could with sudo on RancherOS.
-const adminGID = 233
+const adminGID = rospath.DockerGID
 
 // The ros binary is installed setuid root so that it can be sudo. Every
 // other use drops the privilege first thing.

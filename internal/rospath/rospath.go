@@ -30,3 +30,11 @@ const (
 	UserImages   = "/usr/share/ros/user-images" // NAME.tar preloaded into User Docker as NAME:latest
 	ModulesFile  = "/usr/share/ros/modules"     // modules PID 1 loads
 )
+
+// The default user and the group that reaches both Docker sockets (the
+// image's /etc/passwd and /etc/group, images/build/users.go, agree).
+const (
+	DefaultUser = "rancher"
+	DefaultUID  = 1100
+	DockerGID   = 233
+)
