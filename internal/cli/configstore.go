@@ -73,15 +73,27 @@ func (s configStore) sources() ([]config.Source, error) {
 func (s configStore) effective() (config.Config, error) {
 	srcs, err := s.sources()
 	if errors.Is(err, os.ErrPermission) && s.applied != "" {
-		data, aerr := os.ReadFile(s.applied)
-		if aerr != nil {
-			return config.Config{}, err
+		if _, serr := os.Stat(s.applied); serr == nil {
+			return s.appliedConfig()
 		}
-		srcs = []config.Source{{Name: s.applied, Data: data}}
-	} else if err != nil {
+	}
+	if err != nil {
 		return config.Config{}, err
 	}
 	return config.Load(srcs...)
+}
+
+// appliedConfig is the cloud-config PID 1 applied at this boot; none if
+// it left none.
+func (s configStore) appliedConfig() (config.Config, error) {
+	data, err := os.ReadFile(s.applied)
+	if os.IsNotExist(err) {
+		return config.Config{}, nil
+	}
+	if err != nil {
+		return config.Config{}, fmt.Errorf("reading the applied cloud-config: %w", err)
+	}
+	return config.Parse(config.Source{Name: s.applied, Data: data})
 }
 
 // serviceFiles reads the image's built-in services and catalog.

@@ -25,7 +25,7 @@ func newConsoleCmd() *cobra.Command {
 			if err := setupConsoleUser(); err != nil {
 				return err
 			}
-			cfg, err := appliedConfig()
+			cfg, err := defaultStore().appliedConfig()
 			if err != nil {
 				return err
 			}

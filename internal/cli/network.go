@@ -22,25 +22,13 @@ func newNetworkCmd() *cobra.Command {
 		Use: "network", Short: "Configure the network from the cloud-config (the entrypoint of the network service)",
 		Hidden: true, Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := appliedConfig()
+			cfg, err := defaultStore().appliedConfig()
 			if err != nil {
 				return err
 			}
 			return runNetwork(cmd.Context(), cfg.Ros.Network)
 		},
 	}
-}
-
-// appliedConfig is the cloud-config PID 1 applied at this boot.
-func appliedConfig() (config.Config, error) {
-	data, err := os.ReadFile(rospath.Config)
-	if os.IsNotExist(err) {
-		return config.Config{}, nil
-	}
-	if err != nil {
-		return config.Config{}, fmt.Errorf("reading the applied cloud-config: %w", err)
-	}
-	return config.Parse(config.Source{Name: rospath.Config, Data: data})
 }
 
 // netPlan is what the network service does: commands run once, DHCP
