@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // MaxFileSize is the most a write_files entry may decode to.
@@ -88,4 +90,26 @@ func gunzip(b []byte, enc string) ([]byte, error) {
 		return nil, fmt.Errorf("content decodes to more than %d MiB", MaxFileSize>>20)
 	}
 	return out.Bytes(), nil
+}
+
+// MarshalYAML writes the entry as yaml.v3 would, except that content
+// starting with a newline is double-quoted: yaml.v3 writes it as a literal
+// block that loses that newline (found by FuzzParse).
+func (f WriteFile) MarshalYAML() (any, error) {
+	type plain WriteFile // without this method
+	p := plain(f)
+	leading := strings.HasPrefix(f.Content, "\n")
+	if leading {
+		p.Content = "-" // a placeholder, replaced below
+	}
+	n := &yaml.Node{}
+	if err := n.Encode(p); err != nil {
+		return nil, err
+	}
+	for i := 0; leading && i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "content" {
+			n.Content[i+1].Value, n.Content[i+1].Style = f.Content, yaml.DoubleQuotedStyle
+		}
+	}
+	return n, nil
 }
