@@ -1,6 +1,8 @@
 package bootloader
 
 import (
+	"github.com/ros-os/ros/internal/slot"
+
 	"reflect"
 	"testing"
 )
@@ -41,8 +43,8 @@ func TestCounterTransitions(t *testing.T) {
 	}
 }
 
-// slot is a ros entry for the Pick tables: version v, counter c.
-func slot(s, v string, c *Counter) Entry {
+// rosEntry is a ros entry for the Pick tables: version v, counter c.
+func rosEntry(s slot.Slot, v string, c *Counter) Entry {
 	e := SlotEntry(s, v, "")
 	e.Counter = c
 	return e
@@ -57,34 +59,34 @@ func TestPick(t *testing.T) {
 		want    string // FileName of the picked entry
 	}{
 		{"new slot with tries boots first", []Entry{
-			slot("b", "1.0", nil), slot("a", "1.1", Tries(3))}, "ros-a+3-0.conf"},
+			rosEntry("b", "1.0", nil), rosEntry("a", "1.1", Tries(3))}, "ros-a+3-0.conf"},
 		{"new slot still has tries", []Entry{
-			slot("b", "1.0", nil), slot("a", "1.1", &Counter{1, 2})}, "ros-a+1-2.conf"},
+			rosEntry("b", "1.0", nil), rosEntry("a", "1.1", &Counter{1, 2})}, "ros-a+1-2.conf"},
 		{"new slot out of tries falls back", []Entry{
-			slot("b", "1.0", nil), slot("a", "1.1", &Counter{0, 3})}, "ros-b.conf"},
+			rosEntry("b", "1.0", nil), rosEntry("a", "1.1", &Counter{0, 3})}, "ros-b.conf"},
 		{"new slot marked good", []Entry{
-			slot("b", "1.0", nil), slot("a", "1.1", nil)}, "ros-a.conf"},
+			rosEntry("b", "1.0", nil), rosEntry("a", "1.1", nil)}, "ros-a.conf"},
 		{"fallback can be on trial too", []Entry{
-			slot("b", "1.0", &Counter{2, 1}), slot("a", "1.1", &Counter{0, 3})}, "ros-b+2-1.conf"},
+			rosEntry("b", "1.0", &Counter{2, 1}), rosEntry("a", "1.1", &Counter{0, 3})}, "ros-b+2-1.conf"},
 		{"all bad: first bad one boots", []Entry{
-			slot("b", "1.0", &Counter{0, 5}), slot("a", "1.1", &Counter{0, 3})}, "ros-a+0-3.conf"},
+			rosEntry("b", "1.0", &Counter{0, 5}), rosEntry("a", "1.1", &Counter{0, 3})}, "ros-a+0-3.conf"},
 		{"older version never tried", []Entry{
-			slot("b", "1.1", nil), slot("a", "1.0", Tries(3))}, "ros-b.conf"},
+			rosEntry("b", "1.1", nil), rosEntry("a", "1.0", Tries(3))}, "ros-b.conf"},
 		{"dash release sorts after the release", []Entry{
-			slot("b", "1.0-rc1", nil), slot("a", "1.0", Tries(3))}, "ros-b.conf"},
+			rosEntry("b", "1.0-rc1", nil), rosEntry("a", "1.0", Tries(3))}, "ros-b.conf"},
 		{"tilde pre-release sorts before the release", []Entry{
-			slot("b", "1.0~rc1", nil), slot("a", "1.0", Tries(3))}, "ros-a+3-0.conf"},
+			rosEntry("b", "1.0~rc1", nil), rosEntry("a", "1.0", Tries(3))}, "ros-a+3-0.conf"},
 		{"version is compared as a version", []Entry{
-			slot("b", "0.9.0", nil), slot("a", "0.10.0", Tries(3))}, "ros-a+3-0.conf"},
+			rosEntry("b", "0.9.0", nil), rosEntry("a", "0.10.0", Tries(3))}, "ros-a+3-0.conf"},
 		{"same version: file name descending", []Entry{
-			slot("a", "1.0", nil), slot("b", "1.0", nil)}, "ros-b.conf"},
+			rosEntry("a", "1.0", nil), rosEntry("b", "1.0", nil)}, "ros-b.conf"},
 		{"without sort-key b beats a+3-0 (FACTS)", []Entry{
 			{ID: "a", Linux: "/a", Counter: Tries(3)}, {ID: "b", Linux: "/b"}}, "b.conf"},
 		{"sort-key before none", []Entry{
-			{ID: "zzz", Linux: "/z", Version: "9"}, slot("a", "1.0", nil)}, "ros-a.conf"},
+			{ID: "zzz", Linux: "/z", Version: "9"}, rosEntry("a", "1.0", nil)}, "ros-a.conf"},
 		{"sort-key ascending", []Entry{
-			{ID: "x", Linux: "/x", SortKey: "zz", Version: "9"}, slot("a", "1.0", nil)}, "ros-a.conf"},
-		{"one entry", []Entry{slot("a", "1.0", &Counter{0, 1})}, "ros-a+0-1.conf"},
+			{ID: "x", Linux: "/x", SortKey: "zz", Version: "9"}, rosEntry("a", "1.0", nil)}, "ros-a.conf"},
+		{"one entry", []Entry{rosEntry("a", "1.0", &Counter{0, 1})}, "ros-a+0-1.conf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +115,7 @@ func TestBootSequence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			entries := []Entry{slot("b", "1.0", nil), slot("a", "1.1", Tries(3))}
+			entries := []Entry{rosEntry("b", "1.0", nil), rosEntry("a", "1.1", Tries(3))}
 			var booted []string
 			for n := 1; n <= len(tt.want); n++ {
 				e, _ := Pick(entries)
@@ -142,9 +144,9 @@ func indexOf(entries []Entry, id string) int {
 
 func TestSort(t *testing.T) {
 	entries := []Entry{
-		slot("a", "1.1", &Counter{0, 3}),
+		rosEntry("a", "1.1", &Counter{0, 3}),
 		{ID: "memtest", Extra: []Field{{"efi", "/m.efi"}}},
-		slot("b", "1.0", nil),
+		rosEntry("b", "1.0", nil),
 	}
 	Sort(entries)
 	var got []string

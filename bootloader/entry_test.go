@@ -1,6 +1,8 @@
 package bootloader
 
 import (
+	"github.com/ros-os/ros/internal/slot"
+
 	"errors"
 	"flag"
 	"os"
@@ -96,9 +98,10 @@ func TestFileName(t *testing.T) {
 
 func TestSlotEntry(t *testing.T) {
 	tests := []struct {
-		name                   string
-		slot, version, cmdline string
-		counter                *Counter
+		name             string
+		slot             slot.Slot
+		version, cmdline string
+		counter          *Counter
 	}{
 		{"slot-a-tries.conf", "a", "0.2.0", "console=ttyS0 quiet", Tries(3)},
 		{"slot-b.conf", "b", "0.1.0", "  console=ttyS0   panic=10 ", nil},
@@ -119,8 +122,8 @@ func TestSlotEntry(t *testing.T) {
 			if !reflect.DeepEqual(back, e) {
 				t.Errorf("Parse(Render()) = %+v, want %+v", back, e)
 			}
-			if slot, ok := SlotOf(e.ID); !ok || slot != tt.slot {
-				t.Errorf("SlotOf(%q) = %q, %v", e.ID, slot, ok)
+			if s, ok := SlotOf(e.ID); !ok || s != tt.slot {
+				t.Errorf("SlotOf(%q) = %q, %v", e.ID, s, ok)
 			}
 		})
 	}

@@ -2,8 +2,10 @@ package bootloader
 
 import (
 	"fmt"
-	"github.com/ros-os/ros/partitions"
 	"strings"
+
+	"github.com/ros-os/ros/internal/slot"
+	"github.com/ros-os/ros/partitions"
 )
 
 const (
@@ -13,29 +15,33 @@ const (
 	idPrefix = "ros-"
 )
 
-// SlotID is the entry id of a slot: SlotID("a") is "ros-a".
-func SlotID(slot string) string { return idPrefix + slot }
+// SlotID is the entry id of a slot: SlotID(slot.A) is "ros-a".
+func SlotID(s slot.Slot) string { return idPrefix + string(s) }
 
-// SlotOf returns the slot of a ros entry id ("ros-a" → "a"); ok is false
+// SlotOf returns the slot of a ros entry id ("ros-a" → slot.A); ok is false
 // for ids that are not ros slot entries.
-func SlotOf(id string) (slot string, ok bool) {
-	slot, ok = strings.CutPrefix(id, idPrefix)
-	return slot, ok && slot != ""
+func SlotOf(id string) (s slot.Slot, ok bool) {
+	name, ok := strings.CutPrefix(id, idPrefix)
+	s, err := slot.Parse(name)
+	return s, ok && err == nil
 }
+
+// SlotDir is the ESP directory of a slot's kernel and initramfs: "ros/a".
+func SlotDir(s slot.Slot) string { return "ros/" + string(s) }
 
 // SlotEntry is the boot entry of root slot "a" or "b" holding OS version
 // version, booted with the kernel command line cmdline. Its version field is
 // the OS version, so that with the shared sort-key systemd-boot boots the
 // newest slot first (see Pick). It has no counter: set one with Tries.
-func SlotEntry(slot, version, cmdline string) Entry {
+func SlotEntry(s slot.Slot, version, cmdline string) Entry {
 	return Entry{
-		ID:      SlotID(slot),
-		Title:   fmt.Sprintf("ros %s (slot %s)", version, strings.ToUpper(slot)),
+		ID:      SlotID(s),
+		Title:   fmt.Sprintf("ros %s (slot %s)", version, strings.ToUpper(string(s))),
 		Version: version,
 		SortKey: SortKey,
-		Linux:   "/ros/" + slot + "/vmlinuz",
-		Initrd:  "/ros/" + slot + "/initrd",
-		Options: options(cmdline, "root=PARTLABEL="+partitions.RootLabel(slot), "ros.slot="+slot),
+		Linux:   "/" + SlotDir(s) + "/vmlinuz",
+		Initrd:  "/" + SlotDir(s) + "/initrd",
+		Options: options(cmdline, "root=PARTLABEL="+partitions.RootLabel(s), "ros.slot="+string(s)),
 	}
 }
 

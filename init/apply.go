@@ -13,8 +13,8 @@ import (
 
 	"github.com/ros-os/ros/init/kmod"
 	"github.com/ros-os/ros/internal/config"
-	"github.com/ros-os/ros/internal/netif"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 // applyConfig applies what the cloud-config sets on the host. Each item that
@@ -149,14 +149,14 @@ func lookupOwner(owner string) (uid, gid int, err error) {
 
 // applySSHKeys writes the keys where sshd looks (see images/rootfs/sshd_config).
 func applySSHKeys(_ *state, c config.Config) error {
-	if err := os.MkdirAll(rospath.SSHKeysDir, 0o755); err != nil {
+	if err := os.MkdirAll(contract.SSHKeysDir, 0o755); err != nil {
 		return err
 	}
 	keys := strings.Join(c.SSHAuthorizedKeys, "\n")
 	if keys != "" {
 		keys += "\n"
 	}
-	return os.WriteFile(filepath.Join(rospath.SSHKeysDir, rospath.DefaultUser+".keys"), []byte(keys), 0o644)
+	return os.WriteFile(filepath.Join(contract.SSHKeysDir, contract.DefaultUser+".keys"), []byte(keys), 0o644)
 }
 
 func runBootcmd(ctx context.Context, st *state) error {
@@ -194,12 +194,12 @@ const commandTimeout = 2 * time.Minute
 // earlyDHCP takes a lease on the first NIC so a cloud-config URL can be
 // fetched before the network service runs.
 func earlyDHCP(st *state) {
-	nics := netif.Ethernet(netif.SysClassNet)
+	nics := procsys.Host.Ethernet()
 	if len(nics) == 0 {
 		st.log.Printf("cloud-config: no network interface to fetch the config with")
 		return
 	}
-	cmd := exec.Command("udhcpc", "-n", "-q", "-f", "-t", "5", "-i", nics[0], "-s", rospath.UdhcpcScript)
+	cmd := exec.Command("udhcpc", "-n", "-q", "-f", "-t", "5", "-i", nics[0], "-s", contract.UdhcpcScript)
 	if err := st.reaper.Run(cmd); err != nil {
 		st.log.Printf("cloud-config: DHCP on %s: %v", nics[0], err)
 	}

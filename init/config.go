@@ -11,11 +11,12 @@ import (
 
 	"github.com/moby/sys/atomicwriter"
 
-	"github.com/ros-os/ros/init/services"
-	"github.com/ros-os/ros/init/svcrun"
 	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/datasource"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/services"
+	"github.com/ros-os/ros/internal/svcrun"
 )
 
 // cmdlineConfig is the kernel argument naming a cloud-config URL or file.
@@ -37,7 +38,7 @@ func readConfig(ctx context.Context, st *state) error {
 		cfg, file = fallbackConfig(st, err, builtin, catalog)
 	} else {
 		saveLastGood(st, cfg)
-		_ = os.Remove(rospath.ConfigErrors)
+		_ = os.Remove(contract.ConfigErrors)
 	}
 	st.cfg, st.serviceFile, st.coreServices = cfg, file, builtin
 	return writeApplied(cfg)
@@ -56,7 +57,7 @@ func effectiveConfig(srcs []config.Source, builtin, catalog services.File) (conf
 // fallbackConfig is the last good config, or none, after err.
 func fallbackConfig(st *state, err error, builtin, catalog services.File) (config.Config, services.File) {
 	msg := strings.ReplaceAll(err.Error(), "; ", "\n")
-	_ = os.WriteFile(rospath.ConfigErrors, []byte(msg+"\n"), 0o644)
+	_ = os.WriteFile(contract.ConfigErrors, []byte(msg+"\n"), 0o644)
 	cfg, used := lastGood()
 	file, ferr := cfg.Services(builtin, catalog)
 	if ferr != nil { // the catalog changed under the last good config
@@ -72,25 +73,25 @@ func fallbackConfig(st *state, err error, builtin, catalog services.File) (confi
 
 // lastGood reads the last config that loaded, or gives the defaults.
 func lastGood() (config.Config, string) {
-	data, err := os.ReadFile(rospath.LastGood)
+	data, err := os.ReadFile(contract.LastGood)
 	if err != nil {
 		return config.Config{}, "the built-in defaults"
 	}
-	cfg, err := config.Parse(config.Source{Name: rospath.LastGood, Data: data})
+	cfg, err := config.Parse(config.Source{Name: contract.LastGood, Data: data})
 	if err != nil {
 		return config.Config{}, "the built-in defaults"
 	}
 	when := "an earlier boot"
-	if fi, err := os.Stat(rospath.LastGood); err == nil {
+	if fi, err := os.Stat(contract.LastGood); err == nil {
 		when = fi.ModTime().UTC().Format(time.DateTime + " UTC")
 	}
-	return cfg, "the last good config (" + rospath.LastGood + ", " + when + ")"
+	return cfg, "the last good config (" + contract.LastGood + ", " + when + ")"
 }
 
 func saveLastGood(st *state, cfg config.Config) {
 	data, err := config.Marshal(cfg)
 	if err == nil {
-		err = writeFileAtomic(rospath.LastGood, data, 0o600)
+		err = writeFileAtomic(contract.LastGood, data, 0o600)
 	}
 	if err != nil {
 		st.log.Printf("saving the last good cloud-config: %v", err)
@@ -104,12 +105,11 @@ func writeApplied(cfg config.Config) error {
 		return fmt.Errorf("writing the applied cloud-config: %w", err)
 	}
 	// It may hold secrets (write_files): root and the docker group only.
-	if err := os.WriteFile(rospath.Config, data, 0o640); err != nil {
+	if err := os.WriteFile(contract.Config, data, 0o640); err != nil {
 		return fmt.Errorf("writing the applied cloud-config: %w", err)
 	}
-	return os.Chown(rospath.Config, 0, rospath.DockerGID)
+	return os.Chown(contract.Config, 0, contract.DockerGID)
 }
-
 
 // configSources reads every source there is, in merge order. The config
 // drive's and the command line's are copied to /run/ros/config.d for ros
@@ -117,12 +117,12 @@ func writeApplied(cfg config.Config) error {
 func configSources(ctx context.Context, st *state) ([]config.Source, error) {
 	var srcs []config.Source
 	var errs []error
-	if data, err := os.ReadFile(rospath.StateConfig); err == nil {
-		srcs = append(srcs, config.Source{Name: rospath.StateConfig, Data: data})
+	if data, err := os.ReadFile(contract.StateConfig); err == nil {
+		srcs = append(srcs, config.Source{Name: contract.StateConfig, Data: data})
 	} else if !os.IsNotExist(err) {
-		errs = append(errs, fmt.Errorf("reading %s: %w", rospath.StateConfig, err))
+		errs = append(errs, fmt.Errorf("reading %s: %w", contract.StateConfig, err))
 	}
-	if dev, data, err := datasource.FindNoCloud(datasource.BlockDevices("/sys/class/block")); err != nil {
+	if dev, data, err := datasource.FindNoCloud(datasource.BlockDevices(procsys.Host)); err != nil {
 		errs = append(errs, err)
 	} else if dev != "" {
 		st.log.Printf("cloud-config: config drive %s", dev)
@@ -142,9 +142,9 @@ func configSources(ctx context.Context, st *state) ([]config.Source, error) {
 // keepSource copies a boot-time source to /run/ros/config.d/FILE, its
 // first line naming where it came from.
 func keepSource(file, name string, data []byte) config.Source {
-	_ = os.MkdirAll(rospath.ConfigDir, 0o755)
-	_ = os.WriteFile(filepath.Join(rospath.ConfigDir, file), data, 0o600)
-	_ = os.WriteFile(filepath.Join(rospath.ConfigDir, file+".source"), []byte(name+"\n"), 0o644)
+	_ = os.MkdirAll(contract.ConfigDir, 0o755)
+	_ = os.WriteFile(filepath.Join(contract.ConfigDir, file), data, 0o600)
+	_ = os.WriteFile(filepath.Join(contract.ConfigDir, file+".source"), []byte(name+"\n"), 0o644)
 	return config.Source{Name: name, Data: data}
 }
 
@@ -160,7 +160,7 @@ func fetchCmdlineConfig(ctx context.Context, st *state, src string) ([]byte, err
 }
 
 func loadServiceFiles() (builtin, catalog services.File, err error) {
-	files, err := svcrun.ReadFiles(rospath.ServicesFile, rospath.CatalogFile)
+	files, err := svcrun.ReadFiles(contract.ServicesFile, contract.CatalogFile)
 	if err != nil {
 		return nil, nil, err
 	}

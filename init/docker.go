@@ -11,18 +11,18 @@ import (
 
 	"github.com/docker/docker/client"
 
-	"github.com/ros-os/ros/init/dockerd"
-	"github.com/ros-os/ros/init/services"
 	"github.com/ros-os/ros/internal/buildinfo"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/dockerd"
+	"github.com/ros-os/ros/internal/services"
 )
 
 // systemDockerArgs: system services use the host network, so System Docker
 // needs no bridge or iptables rules (which cost seconds under TCG).
 var systemDockerArgs = []string{
-	"--data-root=" + rospath.SystemDockerData,
-	"--exec-root=" + rospath.SystemDockerDir + "/exec",
-	"--pidfile=" + rospath.SystemDockerDir + "/docker.pid",
+	"--data-root=" + contract.SystemDockerData,
+	"--exec-root=" + contract.SystemDockerDir + "/exec",
+	"--pidfile=" + contract.SystemDockerDir + "/docker.pid",
 	"--bridge=none", "--iptables=false", "--ip-masq=false", "--userland-proxy=false",
 	"--group=docker", "--log-level=warn",
 }
@@ -47,7 +47,7 @@ func startSystemDocker(ctx context.Context, st *state) error {
 }
 
 func runSystemDocker(ctx context.Context, st *state, args, env []string) (*client.Client, error) {
-	st.sysDocker = &dockerd.Daemon{Name: "System Docker", Socket: rospath.SystemDockerSock,
+	st.sysDocker = &dockerd.Daemon{Name: "System Docker", Socket: contract.SystemDockerSock,
 		Args: append(append([]string(nil), systemDockerArgs...), args...), Env: env,
 		Logf: st.log.Printf, Start: st.reaper}
 	return st.sysDocker.Run(ctx, 60*time.Second)
@@ -56,7 +56,7 @@ func runSystemDocker(ctx context.Context, st *state, args, env []string) (*clien
 // loadImages loads each service image archive whose ros/NAME:TAG System
 // Docker does not have yet: once per OS version, not on every boot.
 func loadImages(ctx context.Context, st *state) error {
-	return loadArchives(ctx, st, st.sys, rospath.ImagesDir, func(name string) string {
+	return loadArchives(ctx, st, st.sys, contract.ImagesDir, func(name string) string {
 		return "ros/" + name + ":" + services.ImageTag(buildinfo.Version)
 	})
 }

@@ -6,20 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/docker/docker/client"
 
-	"github.com/ros-os/ros/init/dockerd"
 	"github.com/ros-os/ros/internal/buildinfo"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/dockerd"
+	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/slot"
 )
 
 // BootReport is /run/ros/boot.json: what this boot reached and when.
 type BootReport struct {
 	Version    string            `json:"version"`
-	Slot       string            `json:"slot"`
+	Slot       slot.Slot         `json:"slot"`
 	Healthy    bool              `json:"healthy"`
 	Failed     string            `json:"failed,omitempty"`
 	Milestones []Milestone       `json:"milestones"`
@@ -28,27 +29,8 @@ type BootReport struct {
 	MemUsedMB  int               `json:"mem_used_mb"`
 }
 
-// memUsedMB is MemTotal - MemAvailable from /proc/meminfo.
-func memUsedMB() int {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	var total, avail int
-	for _, line := range strings.Split(string(b), "\n") {
-		var v int
-		if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &v); err == nil {
-			total = v
-		}
-		if _, err := fmt.Sscanf(line, "MemAvailable: %d kB", &v); err == nil {
-			avail = v
-		}
-	}
-	return (total - avail) / 1024
-}
-
 func waitUserDocker(ctx context.Context, st *state) error {
-	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+rospath.UserDockerSock), client.WithAPIVersionNegotiation())
+	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+contract.UserDockerSock), client.WithAPIVersionNegotiation())
 	if err != nil {
 		return err
 	}
@@ -59,7 +41,7 @@ func waitUserDocker(ctx context.Context, st *state) error {
 		return fmt.Errorf("User Docker: %w", err)
 	}
 	st.mark("user-docker")
-	return loadArchives(ctx, st, cli, rospath.UserImages, func(name string) string { return name + ":latest" })
+	return loadArchives(ctx, st, cli, contract.UserImages, func(name string) string { return name + ":latest" })
 }
 
 // checkHealth is the gate: System Docker answers and every long-running
@@ -111,8 +93,8 @@ func serviceRestarts(ctx context.Context, st *state) (map[string]int, error) {
 
 func writeBootJSON(st *state) {
 	r := BootReport{Version: buildinfo.Version, Slot: st.cmdline.Slot, Healthy: st.failed == "",
-		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok", MemUsedMB: memUsedMB()}
-	if b, err := os.ReadFile(rospath.StateDegraded); err == nil {
+		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok", MemUsedMB: procsys.Host.MemUsedMB()}
+	if b, err := os.ReadFile(contract.StateDegraded); err == nil {
 		r.State = string(b)
 	}
 	if st.sys != nil {
@@ -123,8 +105,8 @@ func writeBootJSON(st *state) {
 		}
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
-	if err := os.WriteFile(rospath.BootJSON, append(b, '\n'), 0o644); err != nil {
-		st.log.Printf("writing %s: %v", rospath.BootJSON, err)
+	if err := os.WriteFile(contract.BootJSON, append(b, '\n'), 0o644); err != nil {
+		st.log.Printf("writing %s: %v", contract.BootJSON, err)
 	}
 	if r.Healthy {
 		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy; %d MB in use",

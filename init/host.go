@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/init/kmod"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
 )
 
 func setupHost(_ context.Context, st *state) error {
@@ -33,21 +33,21 @@ func setupHost(_ context.Context, st *state) error {
 // linkResolvConf points /etc/resolv.conf at the file the network service
 // writes, unless the user replaced it with a file of their own.
 func linkResolvConf() error {
-	if target, err := os.Readlink("/etc/resolv.conf"); err == nil && target == rospath.Resolv {
+	if target, err := os.Readlink("/etc/resolv.conf"); err == nil && target == contract.Resolv {
 		return nil
 	}
 	if fi, err := os.Lstat("/etc/resolv.conf"); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
 		return nil
 	}
 	_ = os.Remove("/etc/resolv.conf")
-	if err := os.Symlink(rospath.Resolv, "/etc/resolv.conf"); err != nil {
+	if err := os.Symlink(contract.Resolv, "/etc/resolv.conf"); err != nil {
 		return fmt.Errorf("linking /etc/resolv.conf: %w", err)
 	}
 	return nil
 }
 
 func loadModules(_ context.Context, st *state) error {
-	b, err := os.ReadFile(rospath.ModulesFile)
+	b, err := os.ReadFile(contract.ModulesFile)
 	if err != nil {
 		return fmt.Errorf("reading the module list: %w", err)
 	}

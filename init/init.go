@@ -8,21 +8,22 @@ package rosinit
 import (
 	"context"
 	"fmt"
-	"github.com/ros-os/ros/init/cmdline"
-	"github.com/ros-os/ros/internal/kmsg"
 	"os"
 	"os/signal"
 	"time"
 
+	"github.com/ros-os/ros/internal/kmsg"
+	"github.com/ros-os/ros/internal/procsys"
+
 	"github.com/docker/docker/client"
 	"golang.org/x/sys/unix"
 
-	"github.com/ros-os/ros/init/dockerd"
 	"github.com/ros-os/ros/init/reaper"
-	"github.com/ros-os/ros/init/services"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
-	"github.com/ros-os/ros/upgrader"
+	"github.com/ros-os/ros/internal/dockerd"
+	"github.com/ros-os/ros/internal/services"
+	"github.com/ros-os/ros/upgrader/slotstate"
 )
 
 // step is one stage of bringing the system up; they run in table order.
@@ -34,7 +35,7 @@ type step struct {
 // state is what the steps share.
 type state struct {
 	log          *kmsg.Logger
-	cmdline      cmdline.Cmdline
+	cmdline      procsys.Cmdline
 	cfg          config.Config // the cloud-config applied at this boot
 	serviceFile  services.File // the services to run: built-in, catalog, config
 	coreServices services.File // the built-in ones, which the health gate covers
@@ -128,7 +129,7 @@ func runSteps(ctx context.Context, st *state) {
 // assess hands the gate's verdict to boot assessment and reports whether
 // this slot is given up (then the machine reboots into the other one).
 func assess(st *state) bool {
-	reboot, err := upgrader.Assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
+	reboot, err := slotstate.Assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
 	if err != nil {
 		st.log.Printf("boot assessment: %v", err)
 		return false
@@ -140,10 +141,10 @@ func assess(st *state) bool {
 }
 
 func readCmdline(_ context.Context, st *state) error {
-	b, err := os.ReadFile("/proc/cmdline")
+	c, err := procsys.Host.Cmdline()
 	if err != nil {
 		return err
 	}
-	st.cmdline = cmdline.Parse(string(b))
+	st.cmdline = c
 	return nil
 }

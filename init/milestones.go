@@ -4,10 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 // Milestone is a named point of the boot and the uptime it was reached at.
@@ -16,26 +15,12 @@ type Milestone struct {
 	Uptime float64 `json:"uptime"`
 }
 
-// uptime reads the first field of /proc/uptime.
-func uptime() float64 {
-	b, err := os.ReadFile("/proc/uptime")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 0
-	}
-	v, _ := strconv.ParseFloat(f[0], 64)
-	return v
-}
-
 // mark records a milestone in the milestones file and on the console.
 func (st *state) mark(name string) {
-	m := Milestone{name, uptime()}
+	m := Milestone{name, procsys.Host.Uptime()}
 	st.milestones = append(st.milestones, m)
 	st.log.Printf("milestone %s at %.2f s", name, m.Uptime)
-	f, err := os.OpenFile(rospath.Milestones, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(contract.Milestones, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return
 	}

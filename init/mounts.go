@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/internal/buildinfo"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 // mount is one filesystem PID 1 mounts on the real root.
@@ -32,7 +32,7 @@ var systemMounts = []mount{
 
 func mountSystem(_ context.Context, st *state) error {
 	for _, m := range systemMounts {
-		if mounted(m.target) {
+		if procsys.IsMountPoint(m.target) {
 			continue
 		}
 		if err := os.MkdirAll(m.target, 0o755); err != nil {
@@ -47,12 +47,12 @@ func mountSystem(_ context.Context, st *state) error {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
-	if err := touch(rospath.Resolv); err != nil {
+	if err := touch(contract.Resolv); err != nil {
 		return err
 	}
 	st.log = newLogger() // /dev/kmsg exists now
 	st.log.Printf("%s: system stage", buildinfo.String())
-	st.milestones = readMilestones(rospath.Milestones)
+	st.milestones = readMilestones(contract.Milestones)
 	for _, m := range st.milestones {
 		st.log.Printf("milestone %s at %.2f s", m.Name, m.Uptime)
 	}
@@ -67,14 +67,4 @@ func touch(path string) error {
 		return fmt.Errorf("creating %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// mounted reports whether target is a mount point (its device differs from
-// its parent's).
-func mounted(target string) bool {
-	var a, b unix.Stat_t
-	if unix.Stat(target, &a) != nil || unix.Stat(filepath.Dir(target), &b) != nil {
-		return false
-	}
-	return a.Dev != b.Dev
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"golang.org/x/sys/unix"
 
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/contract"
 )
 
 // Signals PID 1 takes, as busybox init does: SIGTERM and SIGINT (also
@@ -52,7 +52,7 @@ func shutdown(st *state, sig os.Signal) {
 		st.sysDocker.Stop(20 * time.Second)
 	}
 	unix.Sync()
-	if err := unix.Mount("", rospath.State, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+	if err := unix.Mount("", contract.State, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
 		st.log.Printf("making STATE read-only: %v", err)
 	}
 	unix.Sync()

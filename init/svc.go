@@ -8,9 +8,9 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 
-	"github.com/ros-os/ros/init/services"
-	"github.com/ros-os/ros/init/svcrun"
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/services"
+	"github.com/ros-os/ros/internal/svcrun"
 )
 
 // startServices starts the services level by level; a one-shot service must

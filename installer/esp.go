@@ -16,7 +16,7 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
-	"github.com/ros-os/ros/images/build"
+	"github.com/ros-os/ros/images/builder"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -104,7 +104,7 @@ func mkfsVfat(path string, p partitions.Placed) error {
 
 func (in *install) putBootloader(e *esp, tmp string) error {
 	efi := filepath.Join(tmp, "systemd-bootx64.efi")
-	if err := in.extractFromSlot(build.BootEFI, efi); err != nil {
+	if err := in.extractFromSlot(builder.BootEFI, efi); err != nil {
 		return err
 	}
 	if err := e.mkdir("EFI", "EFI/BOOT", "EFI/systemd", "loader", "loader/entries", "ros", SlotDir("a")); err != nil {

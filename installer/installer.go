@@ -7,7 +7,6 @@ package installer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -48,7 +47,7 @@ type Report struct {
 }
 
 // ErrSlotTooSmall: the root filesystem does not fit the slot.
-var ErrSlotTooSmall = errors.New("root filesystem does not fit the slot")
+var ErrSlotTooSmall = partitions.ErrSlotTooSmall
 
 // install carries the state shared by the phases.
 type install struct {

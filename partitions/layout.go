@@ -14,6 +14,8 @@
 // The same code works on a disk image file and on a block device.
 package partitions
 
+import "github.com/ros-os/ros/internal/slot"
+
 // GPT names (PARTLABELs) of the ros partitions.
 const (
 	LabelESP   = "ros-esp"
@@ -25,16 +27,10 @@ const (
 	rootLabelPrefix = "ros-root-"
 )
 
-// Names of the root slots, for RootLabel.
-const (
-	SlotA = "a"
-	SlotB = "b"
-)
-
-// RootLabel returns the GPT name of the root slot called slot:
-// RootLabel("a") is "ros-root-a".
-func RootLabel(slot string) string {
-	return rootLabelPrefix + slot
+// RootLabel returns the GPT name of a root slot: RootLabel(slot.A) is
+// "ros-root-a".
+func RootLabel(s slot.Slot) string {
+	return rootLabelPrefix + string(s)
 }
 
 // Partition type GUIDs, upper case as go-diskfs and sgdisk print them.

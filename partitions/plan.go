@@ -28,6 +28,8 @@ var (
 	ErrDiskTooSmall = errors.New("disk too small")
 	// ErrNotFound is returned by Find when no partition has the label.
 	ErrNotFound = errors.New("no such partition")
+	// ErrSlotTooSmall: a root filesystem does not fit its slot.
+	ErrSlotTooSmall = errors.New("root filesystem does not fit the slot")
 )
 
 // DiskTooSmallError says how big the disk is and how big it must be. It

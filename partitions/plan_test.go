@@ -1,6 +1,8 @@
 package partitions
 
 import (
+	"github.com/ros-os/ros/internal/slot"
+
 	"bytes"
 	"errors"
 	"flag"
@@ -39,9 +41,9 @@ func TestDefaultLayout(t *testing.T) {
 }
 
 func TestRootLabel(t *testing.T) {
-	for slot, want := range map[string]string{SlotA: LabelRootA, SlotB: LabelRootB} {
-		if got := RootLabel(slot); got != want {
-			t.Errorf("RootLabel(%q) = %q, want %q", slot, got, want)
+	for s, want := range map[slot.Slot]string{slot.A: LabelRootA, slot.B: LabelRootB} {
+		if got := RootLabel(s); got != want {
+			t.Errorf("RootLabel(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -21,16 +21,18 @@ import (
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/progress"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
+	"github.com/ros-os/ros/upgrader/slotstate"
 )
 
 // Options say what to upgrade to.
 type Options struct {
-	Ref       string // image reference; see artifact.Open
-	Force     bool   // allow the same or an older version
-	Booted    string // the running slot
-	Running   string // the running version
-	Cmdline   string // the running kernel command line
+	Ref       string    // image reference; see artifact.Open
+	Force     bool      // allow the same or an older version
+	Booted    slot.Slot // the running slot
+	Running   string    // the running version
+	Cmdline   string    // the running kernel command line
 	ImageOpts []artifact.Option
 	Progress  io.Writer
 	Logf      func(format string, a ...any)
@@ -59,13 +61,14 @@ type bufferFlusher interface{ FlushBuffers() error }
 var (
 	ErrNotNewer     = errors.New("not newer than the running version")
 	ErrBusy         = errors.New("another upgrade is running")
-	ErrSlotTooSmall = errors.New("image does not fit the slot")
+	ErrSlotTooSmall = partitions.ErrSlotTooSmall
 )
 
 // Phase timings, for the benchmark.
 type Report struct {
-	Version, Slot string
-	Phases        map[string]time.Duration
+	Version string
+	Slot    slot.Slot
+	Phases  map[string]time.Duration
 }
 
 // Upgrade writes the image into the inactive slot and makes it the next
@@ -76,7 +79,7 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 		o.Logf = func(string, ...any) {}
 	}
 	if o.Record == "" {
-		o.Record = RecordPath
+		o.Record = slotstate.RecordPath
 	}
 	if o.Lock == "" {
 		o.Lock = "/run/ros/upgrade.lock"
@@ -86,7 +89,7 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer unlock()
-	u := &upgrade{o: o, target: Other(o.Booted), rep: &Report{Phases: map[string]time.Duration{}}}
+	u := &upgrade{o: o, target: o.Booted.Other(), rep: &Report{Phases: map[string]time.Duration{}}}
 	defer u.close()
 	phases := []struct {
 		name string
@@ -106,12 +109,12 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 
 type upgrade struct {
 	o      Options
-	target string
+	target slot.Slot
 	img    v1.Image
 	cfg    artifact.Config
 	slot   Slot
 	esp    bootloader.FS
-	rec    *Record
+	rec    *slotstate.Record
 	rep    *Report
 	closer io.Closer
 }
@@ -157,7 +160,7 @@ func (u *upgrade) resolve(context.Context) error {
 		return fmt.Errorf("%w: the root filesystem of %s (%d MiB) does not fit slot %s (%d MiB): reinstall with a bigger --slot-size",
 			ErrSlotTooSmall, cfg.Version, cfg.Parts.Rootfs.Uncompressed.Size>>20, u.target, size>>20)
 	}
-	if u.rec, err = LoadRecord(u.o.Record); err != nil {
+	if u.rec, err = slotstate.LoadRecord(u.o.Record); err != nil {
 		return err
 	}
 	u.img, u.cfg = img, cfg
@@ -218,7 +221,7 @@ func (d *blockDev) FlushBuffers() error { return unix.IoctlSetInt(int(d.Fd()), u
 // being written), then streams the root filesystem into it.
 func (u *upgrade) writeSlot(context.Context) error {
 	if u.esp = u.o.ESP; u.esp == nil {
-		esp, err := MountESP()
+		esp, err := slotstate.MountESP()
 		if err != nil {
 			return err
 		}
@@ -233,7 +236,7 @@ func (u *upgrade) writeSlot(context.Context) error {
 		return err
 	}
 	defer rc.Close()
-	bar := progress.New(u.o.Progress, size, "writing slot "+u.target)
+	bar := progress.New(u.o.Progress, size, "writing slot "+string(u.target))
 	w := io.MultiWriter(io.NewOffsetWriter(u.slot, 0), bar)
 	if _, err := io.CopyBuffer(w, rc, make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("writing slot %s: %w", u.target, err)
@@ -244,13 +247,13 @@ func (u *upgrade) writeSlot(context.Context) error {
 	return nil
 }
 
-func removeEntry(esp bootloader.FS, slot string) error {
-	e, err := slotEntry(esp, slot)
+func removeEntry(esp bootloader.FS, s slot.Slot) error {
+	e, err := slotstate.Entry(esp, s)
 	if err != nil || e == nil {
 		return err
 	}
 	if err := esp.Remove(path.Join(bootloader.EntriesDir, e.FileName())); err != nil {
-		return fmt.Errorf("removing the entry of slot %s: %w", slot, err)
+		return fmt.Errorf("removing the entry of slot %s: %w", s, err)
 	}
 	return nil
 }
@@ -274,7 +277,7 @@ func (u *upgrade) verify(context.Context) error {
 // flip writes the kernel and initramfs, then the entry with a tries counter
 // (the commit point, written atomically), then the record.
 func (u *upgrade) flip(context.Context) error {
-	dir := "ros/" + u.target
+	dir := bootloader.SlotDir(u.target)
 	if err := u.esp.Mkdir(dir); err != nil {
 		return fmt.Errorf("writing the ESP: %w", err)
 	}
@@ -291,8 +294,8 @@ func (u *upgrade) flip(context.Context) error {
 	}
 	unix.Sync()
 	digest, _ := u.img.Digest()
-	u.rec.Slots[u.target] = SlotInfo{Version: u.cfg.Version, Digest: digest.String()}
-	u.rec.Pending = &Pending{From: u.o.Booted, To: u.target, FromVersion: u.o.Running, ToVersion: u.cfg.Version, Since: time.Now().UTC()}
+	u.rec.Slots[u.target] = slotstate.SlotInfo{Version: u.cfg.Version, Digest: digest.String()}
+	u.rec.Pending = &slotstate.Pending{From: u.o.Booted, To: u.target, FromVersion: u.o.Running, ToVersion: u.cfg.Version, Since: time.Now().UTC()}
 	return u.rec.Save(u.o.Record)
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/ros-os/ros/installer"
 	"github.com/ros-os/ros/internal/testimage"
 	"github.com/ros-os/ros/partitions"
+	"github.com/ros-os/ros/upgrader/slotstate"
 )
 
 // machine is an installed disk image (v1 in slot A) and an ESP directory
@@ -123,7 +124,7 @@ func TestUpgradeFromRegistry(t *testing.T) {
 			t.Errorf("%s missing on the ESP: %v", f, err)
 		}
 	}
-	rec, err := LoadRecord(m.record)
+	rec, err := slotstate.LoadRecord(m.record)
 	if err != nil || rec.Pending == nil || rec.Pending.To != "b" || rec.Slots["b"].Version != "2.0.0" {
 		t.Fatalf("record: %+v %v", rec, err)
 	}

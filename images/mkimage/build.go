@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ros-os/ros/images/artifact"
-	"github.com/ros-os/ros/images/build"
+	"github.com/ros-os/ros/images/builder"
 )
 
 type buildOpts struct {
@@ -43,13 +43,13 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	if _, err := version.NewSemver(o.version); err != nil {
 		return fmt.Errorf("VERSION %q is not a semantic version: use one like 1.2.3", o.version)
 	}
-	spec, err := build.LoadSpec(o.spec)
+	spec, err := builder.LoadSpec(o.spec)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	logf := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "mkimage: "+format+"\n", a...) }
-	res, err := build.Build(build.Options{Spec: spec, Ros: o.ros, Init: o.init, Cache: o.cache, Out: o.out, Version: o.version, Logf: logf})
+	res, err := builder.Build(builder.Options{Spec: spec, Ros: o.ros, Init: o.init, Cache: o.cache, Out: o.out, Version: o.version, Logf: logf})
 	if err != nil {
 		return err
 	}

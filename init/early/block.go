@@ -7,14 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/partitions"
 )
 
-// Where block devices show up; tests point these at a temporary tree.
-const (
-	sysClassBlock = "/sys/class/block"
-	devDir        = "/dev"
-)
+// Where device nodes show up.
+const devDir = "/dev"
 
 // How long to wait for block devices.
 const (
@@ -38,7 +36,7 @@ func (m match) String() string {
 }
 
 // matches reports whether a parsed uevent file is the device m names.
-func (m match) matches(ue map[string]string) bool {
+func (m match) matches(ue procsys.Uevent) bool {
 	if ue["DEVNAME"] == "" {
 		return false
 	}
@@ -50,8 +48,8 @@ func (m match) matches(ue map[string]string) bool {
 
 // findBlock returns the device node of the block device m names, once both
 // its sysfs entry and its devtmpfs node exist.
-func findBlock(sys, dev string, m match) (string, bool) {
-	for _, ue := range partitions.ScanBlock(sys) {
+func findBlock(sys procsys.FS, dev string, m match) (string, bool) {
+	for _, ue := range sys.Block() {
 		if !m.matches(ue) {
 			continue
 		}
@@ -85,7 +83,7 @@ func waitFor(find func() (string, bool), timeout, poll, slowAfter time.Duration,
 }
 
 // describeBlock lists the block devices seen, for an error message.
-func describeBlock(ues []map[string]string) string {
+func describeBlock(ues []procsys.Uevent) string {
 	if len(ues) == 0 {
 		return "no block devices at all (missing disk driver? see /etc/ros/initramfs-modules)"
 	}
@@ -101,7 +99,7 @@ func describeBlock(ues []map[string]string) string {
 }
 
 func (b *boot) wait(m match, timeout time.Duration) (string, bool) {
-	return waitFor(func() (string, bool) { return findBlock(sysClassBlock, devDir, m) }, timeout, pollInterval, slowAfter,
+	return waitFor(func() (string, bool) { return findBlock(procsys.Host, devDir, m) }, timeout, pollInterval, slowAfter,
 		func() { b.log.Printf("waiting up to %s for %s to appear", timeout, m) })
 }
 
@@ -115,7 +113,7 @@ func findRoot(b *boot) error {
 	}
 	node, ok := b.wait(m, rootTimeout)
 	if !ok {
-		return fmt.Errorf("no block device %s after %s; %s", m, rootTimeout, describeBlock(partitions.ScanBlock(sysClassBlock)))
+		return fmt.Errorf("no block device %s after %s; %s", m, rootTimeout, describeBlock(procsys.Host.Block()))
 	}
 	b.rootDev = node
 	b.log.Printf("root slot %s is %s", m, node)
@@ -126,7 +124,7 @@ func findState(b *boot) error {
 	m := match{partlabel: partitions.LabelState}
 	node, ok := b.wait(m, stateTimeout)
 	if !ok {
-		b.log.Printf("no block device %s after %s; %s", m, stateTimeout, describeBlock(partitions.ScanBlock(sysClassBlock)))
+		b.log.Printf("no block device %s after %s; %s", m, stateTimeout, describeBlock(procsys.Host.Block()))
 		return nil // checkState reports it
 	}
 	b.stateDev = node

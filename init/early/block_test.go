@@ -1,31 +1,20 @@
 package early
 
 import (
-	"github.com/ros-os/ros/partitions"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 const vda2Uevent = "MAJOR=254\nMINOR=2\nDEVNAME=vda2\nDEVTYPE=partition\nDISKSEQ=1\nPARTN=2\nPARTNAME=ros-root-a\n"
 
-func TestParseUevent(t *testing.T) {
-	got := partitions.ParseUevent(vda2Uevent)
-	want := map[string]string{
-		"MAJOR": "254", "MINOR": "2", "DEVNAME": "vda2", "DEVTYPE": "partition",
-		"DISKSEQ": "1", "PARTN": "2", "PARTNAME": "ros-root-a",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-}
-
 func TestMatch(t *testing.T) {
-	part := partitions.ParseUevent(vda2Uevent)
-	disk := partitions.ParseUevent("MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n")
+	part := procsys.ParseUevent(vda2Uevent)
+	disk := procsys.ParseUevent("MAJOR=254\nMINOR=0\nDEVNAME=vda\nDEVTYPE=disk\n")
 	tests := []struct {
 		name string
 		m    match
@@ -51,15 +40,15 @@ func TestMatch(t *testing.T) {
 
 // fakeBlock makes a /sys/class/block and /dev with the given uevents;
 // names in noNode get no device node yet.
-func fakeBlock(t *testing.T, uevents map[string]string, noNode ...string) (sys, dev string) {
+func fakeBlock(t *testing.T, uevents map[string]string, noNode ...string) (sys procsys.FS, dev string) {
 	t.Helper()
 	root := t.TempDir()
-	sys, dev = filepath.Join(root, "sys"), filepath.Join(root, "dev")
+	sys, dev = procsys.FS{Root: root}, filepath.Join(root, "dev")
 	for name, ue := range uevents {
-		if err := os.MkdirAll(filepath.Join(sys, name), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(sys.SysClassBlock(), name), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(sys, name, "uevent"), []byte(ue), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(sys.SysClassBlock(), name, "uevent"), []byte(ue), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -153,7 +142,7 @@ func TestWaitFor(t *testing.T) {
 
 func TestDescribeBlock(t *testing.T) {
 	sys, _ := fakeBlock(t, map[string]string{"vda": "DEVNAME=vda\n", "vda1": "DEVNAME=vda1\nPARTNAME=ros-esp\n"})
-	got := describeBlock(partitions.ScanBlock(sys))
+	got := describeBlock(sys.Block())
 	if want := "block devices seen: vda, vda1 (PARTLABEL=ros-esp)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -2,15 +2,15 @@ package early
 
 import (
 	"fmt"
-	"github.com/ros-os/ros/init/cmdline"
-	"os"
 	"strings"
 
+	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
 
 // parseCmdline parses /proc/cmdline into key=value pairs.
-func parseCmdline(s string) map[string]string { return cmdline.Parse(s).Args }
+func parseCmdline(s string) map[string]string { return procsys.ParseCmdline(s).Args }
 
 // rootMatch says which block device root= names: root=PARTLABEL=NAME or
 // root=/dev/NAME. Without root=, ros.slot=X means PARTLABEL=ros-root-X.
@@ -18,7 +18,7 @@ func rootMatch(args map[string]string) (match, error) {
 	root := args["root"]
 	switch {
 	case root == "" && args["ros.slot"] != "":
-		return match{partlabel: partitions.RootLabel(args["ros.slot"])}, nil
+		return match{partlabel: partitions.RootLabel(slot.Slot(args["ros.slot"]))}, nil
 	case strings.HasPrefix(root, "PARTLABEL=") && len(root) > len("PARTLABEL="):
 		return match{partlabel: strings.TrimPrefix(root, "PARTLABEL=")}, nil
 	case strings.HasPrefix(root, "/dev/") && len(root) > len("/dev/"):
@@ -30,18 +30,18 @@ func rootMatch(args map[string]string) (match, error) {
 // slotMismatch warns when ros.slot and a root=PARTLABEL disagree: the boot
 // entry was written wrong, and the system stage would mark the wrong slot.
 func slotMismatch(args map[string]string, m match) string {
-	slot := args["ros.slot"]
-	if slot == "" || m.partlabel == "" || m.partlabel == partitions.RootLabel(slot) {
+	s := args["ros.slot"]
+	if s == "" || m.partlabel == "" || m.partlabel == partitions.RootLabel(slot.Slot(s)) {
 		return ""
 	}
-	return fmt.Sprintf("ros.slot=%s but root=PARTLABEL=%s (want %s): booting what root= says", slot, m.partlabel, partitions.RootLabel(slot))
+	return fmt.Sprintf("ros.slot=%s but root=PARTLABEL=%s (want %s): booting what root= says", s, m.partlabel, partitions.RootLabel(slot.Slot(s)))
 }
 
 func readCmdline(b *boot) error {
-	data, err := os.ReadFile("/proc/cmdline")
+	c, err := procsys.Host.Cmdline()
 	if err != nil {
-		return fmt.Errorf("reading /proc/cmdline: %w", err)
+		return err
 	}
-	b.args = parseCmdline(string(data))
+	b.args = c.Args
 	return nil
 }

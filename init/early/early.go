@@ -13,9 +13,10 @@ package early
 import (
 	"errors"
 	"fmt"
-	"github.com/ros-os/ros/internal/kmsg"
 	"runtime/debug"
 	"time"
+
+	"github.com/ros-os/ros/internal/kmsg"
 
 	"golang.org/x/sys/unix"
 )

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ros-os/ros/init/kmod"
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 // parseModuleList reads one module name per line; blank lines and
@@ -70,23 +71,11 @@ func loadFrom(b *boot, root string, names ...string) error {
 // kernel release), unless it is built in or already loaded. A failure is
 // logged: the overlay mount then says what is missing.
 func loadOverlay(b *boot) error {
-	if data, err := os.ReadFile("/proc/filesystems"); err == nil && hasFilesystem(string(data), "overlay") {
+	if procsys.Host.HasFilesystem("overlay") {
 		return nil
 	}
 	if err := loadFrom(b, sysroot, "overlay"); err != nil {
 		b.log.Printf("WARNING: %v", err)
 	}
 	return nil
-}
-
-// hasFilesystem reports whether /proc/filesystems lists fstype
-// ("nodev\toverlay" or "\text4").
-func hasFilesystem(procFilesystems, fstype string) bool {
-	for _, line := range strings.Split(procFilesystems, "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && f[len(f)-1] == fstype {
-			return true
-		}
-	}
-	return false
 }

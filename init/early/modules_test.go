@@ -17,12 +17,3 @@ func TestParseModuleList(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
-
-func TestHasFilesystem(t *testing.T) {
-	procFilesystems := "nodev\tsysfs\nnodev\ttmpfs\n\text4\n\tsquashfs\nnodev\toverlay\n"
-	for fs, want := range map[string]bool{"overlay": true, "ext4": true, "squashfs": true, "vfat": false, "nodev": false} {
-		if got := hasFilesystem(procFilesystems, fs); got != want {
-			t.Errorf("hasFilesystem(%q) = %v, want %v", fs, got, want)
-		}
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 // mount is one mount(2) call.
@@ -73,25 +74,11 @@ type milestone struct {
 // mark records that the boot reached name now.
 func (b *boot) mark(name string) {
 	up := "?"
-	if data, err := os.ReadFile("/proc/uptime"); err == nil {
-		if u, err := parseUptime(string(data)); err == nil {
-			up = u
-		}
+	if u, err := procsys.ParseUptime(os.ReadFile(procsys.Host.Path("/proc/uptime"))); err == nil {
+		up = strconv.FormatFloat(u, 'f', -1, 64)
 	}
 	b.uptimes = append(b.uptimes, milestone{name, up})
 	b.log.Printf("milestone %s at %s s", name, up)
-}
-
-// parseUptime returns the first field of /proc/uptime: seconds since boot.
-func parseUptime(s string) (string, error) {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return "", errors.New("empty /proc/uptime")
-	}
-	if _, err := strconv.ParseFloat(f[0], 64); err != nil {
-		return "", fmt.Errorf("reading /proc/uptime: %w", err)
-	}
-	return f[0], nil
 }
 
 // milestoneLines formats milestones as MilestonesFile lines.

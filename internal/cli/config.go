@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/configstore"
 )
 
 func newConfigCmd() *cobra.Command {
@@ -16,17 +17,17 @@ func newConfigCmd() *cobra.Command {
 changed by set and merge). At boot it is merged with a NoCloud config drive
 (label cidata) and ros.cloud_config=URL|FILE on the kernel command line, in
 that order, later ones winning. get shows that merged config.`}
-	store := defaultStore()
+	store := configstore.Default()
 	cmd.AddCommand(newConfigGetCmd(store), newConfigSetCmd(store), newConfigMergeCmd(store),
 		newConfigExportCmd(store), newConfigValidateCmd())
 	return cmd
 }
 
-func newConfigGetCmd(store configStore) *cobra.Command {
+func newConfigGetCmd(store configstore.Store) *cobra.Command {
 	return &cobra.Command{
 		Use: "get KEY", Short: "Print a key of the effective config, e.g. ros.network.dns.nameservers", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := store.effective()
+			cfg, err := store.Effective()
 			if err != nil {
 				return err
 			}
@@ -40,18 +41,18 @@ func newConfigGetCmd(store configStore) *cobra.Command {
 	}
 }
 
-func newConfigSetCmd(store configStore) *cobra.Command {
+func newConfigSetCmd(store configstore.Store) *cobra.Command {
 	return &cobra.Command{
 		Use: "set KEY VALUE", Short: "Set a key of the persistent config (VALUE is YAML: true, [a, b], ...)", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			doc, err := store.persistent()
+			doc, err := store.Persistent()
 			if err != nil {
 				return err
 			}
 			if doc, err = config.Set(doc, args[0], args[1]); err != nil {
 				return err
 			}
-			if err := store.save(doc); err != nil {
+			if err := store.Save(doc); err != nil {
 				return err
 			}
 			printNote(cmd.OutOrStdout(), args[0])
@@ -66,7 +67,7 @@ func printNote(w io.Writer, key string) {
 	}
 }
 
-func newConfigMergeCmd(store configStore) *cobra.Command {
+func newConfigMergeCmd(store configstore.Store) *cobra.Command {
 	var input string
 	cmd := &cobra.Command{
 		Use: "merge -i FILE", Short: "Merge a cloud-config document into the persistent config", Args: cobra.NoArgs,
@@ -75,14 +76,14 @@ func newConfigMergeCmd(store configStore) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			doc, err := store.persistent()
+			doc, err := store.Persistent()
 			if err != nil {
 				return err
 			}
 			if doc, err = config.MergeDoc(doc, extra); err != nil {
 				return err
 			}
-			if err := store.save(doc); err != nil {
+			if err := store.Save(doc); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "merged; to apply it, "+config.RestartNote("hostname"))
@@ -104,20 +105,20 @@ func readInput(cmd *cobra.Command, path string) ([]byte, error) {
 	return data, nil
 }
 
-func newConfigExportCmd(store configStore) *cobra.Command {
+func newConfigExportCmd(store configstore.Store) *cobra.Command {
 	var effective bool
 	cmd := &cobra.Command{
 		Use: "export", Short: "Print the persistent config (--effective: merged with this boot's other sources)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !effective {
-				doc, err := store.persistent()
+				doc, err := store.Persistent()
 				if len(doc) == 0 && err == nil {
 					doc = []byte("#cloud-config\n")
 				}
 				_, _ = cmd.OutOrStdout().Write(doc)
 				return err
 			}
-			cfg, err := store.effective()
+			cfg, err := store.Effective()
 			if err != nil {
 				return err
 			}
@@ -143,7 +144,7 @@ func newConfigValidateCmd() *cobra.Command {
 				return err
 			}
 			// On a ros machine, also check the services against this image's.
-			if builtin, catalog, err := defaultStore().serviceFiles(); err == nil {
+			if builtin, catalog, err := configstore.Default().ServiceFiles(); err == nil {
 				if _, err := cfg.Services(builtin, catalog); err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
 				}

@@ -4,20 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	goversion "github.com/hashicorp/go-version"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/configstore"
+	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/upgrader"
+	"github.com/ros-os/ros/upgrader/slotstate"
 )
 
 func newOSCmd() *cobra.Command {
@@ -32,20 +32,6 @@ func newOSVersionCmd() *cobra.Command {
 			_, err := fmt.Fprintln(cmd.OutOrStdout(), buildinfo.Version)
 			return err
 		}}
-}
-
-// bootedSlot is ros.slot from the kernel command line.
-func bootedSlot() (slot, cmdline string, err error) {
-	b, err := os.ReadFile("/proc/cmdline")
-	if err != nil {
-		return "", "", err
-	}
-	for _, f := range strings.Fields(string(b)) {
-		if v, ok := strings.CutPrefix(f, "ros.slot="); ok {
-			return v, string(b), nil
-		}
-	}
-	return "", "", fmt.Errorf("not running from a ros slot (no ros.slot= on the kernel command line)")
 }
 
 type upgradeOpts struct {
@@ -75,11 +61,11 @@ repository of the last upgrade.`,
 }
 
 func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
-	slot, cmdline, err := bootedSlot()
+	booted, cmdline, err := procsys.Host.BootedSlot()
 	if err != nil {
 		return err
 	}
-	rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+	rec, err := slotstate.LoadRecord(slotstate.RecordPath)
 	if err != nil {
 		return err
 	}
@@ -87,13 +73,13 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	if o.insecure {
 		opts = append(opts, artifact.WithInsecure())
 	}
-	ref, repo, err := resolveRef(args, upgradeRepo(rec.Repo), o.insecure)
+	ref, repo, err := upgrader.ResolveRef(argOr(args, ""), upgradeRepo(rec.Repo), o.insecure)
 	if err != nil {
 		return err
 	}
 	out := cmd.ErrOrStderr()
-	rep, err := upgrader.Upgrade(cmd.Context(), upgrader.Options{Ref: ref, Force: o.force, Booted: slot, Running: buildinfo.Version,
-		Cmdline: cmdline, ImageOpts: opts, Progress: os.Stderr,
+	rep, err := upgrader.Upgrade(cmd.Context(), upgrader.Options{Ref: ref, Force: o.force, Booted: booted, Running: buildinfo.Version,
+		Cmdline: cmdline.Raw, ImageOpts: opts, Progress: os.Stderr,
 		Logf: func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
 	if err != nil {
 		return err
@@ -113,84 +99,21 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 }
 
 func rememberRepo(repo string) error {
-	rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+	rec, err := slotstate.LoadRecord(slotstate.RecordPath)
 	if err != nil {
 		return err
 	}
 	rec.Repo = repo
-	return rec.Save(upgrader.RecordPath)
+	return rec.Save(slotstate.RecordPath)
 }
 
 // upgradeRepo is where to look without an argument: ros.upgrade.repository
 // of the cloud-config, else the repository of the last upgrade.
 func upgradeRepo(last string) string {
-	if cfg, err := defaultStore().effective(); err == nil && cfg.Ros.Upgrade.Repository != "" {
+	if cfg, err := configstore.Default().Effective(); err == nil && cfg.Ros.Upgrade.Repository != "" {
 		return cfg.Ros.Upgrade.Repository
 	}
 	return last
-}
-
-// resolveRef turns the argument (or the remembered repository) into an
-// image reference; a registry repository without a tag means its newest
-// version.
-func resolveRef(args []string, repo string, insecure bool) (ref, registryRepo string, err error) {
-	arg := repo
-	if len(args) == 1 {
-		arg = args[0]
-	}
-	if arg == "" {
-		return "", "", fmt.Errorf("no image given and no repository known: give one, e.g. ros os upgrade registry.example.com/ros/os")
-	}
-	if strings.HasPrefix(arg, artifact.LayoutPrefix) || strings.HasPrefix(arg, artifact.ArchivePrefix) {
-		return arg, "", nil
-	}
-	r, err := name.ParseReference(arg, nameOpts(insecure)...)
-	if err != nil {
-		return "", "", fmt.Errorf("image reference %q: %w", arg, err)
-	}
-	registryRepo = r.Context().Name()
-	if strings.Contains(arg[strings.LastIndex(arg, "/")+1:], ":") || strings.Contains(arg, "@") {
-		return arg, registryRepo, nil
-	}
-	tags, err := versions(registryRepo, insecure)
-	if err != nil {
-		return "", "", err
-	}
-	if len(tags) == 0 {
-		return "", "", fmt.Errorf("%s has no version tags", registryRepo)
-	}
-	return registryRepo + ":" + tags[0], registryRepo, nil
-}
-
-func nameOpts(insecure bool) []name.Option {
-	if insecure {
-		return []name.Option{name.Insecure}
-	}
-	return nil
-}
-
-// versions lists the semver tags of a repository, newest first.
-func versions(repo string, insecure bool) ([]string, error) {
-	r, err := name.NewRepository(repo, nameOpts(insecure)...)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := remote.List(r)
-	if err != nil {
-		return nil, fmt.Errorf("listing versions in %s: %w", repo, err)
-	}
-	var vs []*goversion.Version
-	for _, t := range tags {
-		if v, err := goversion.NewSemver(t); err == nil {
-			vs = append(vs, v)
-		}
-	}
-	sort.Sort(sort.Reverse(goversion.Collection(vs)))
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = v.Original()
-	}
-	return out, nil
 }
 
 func newOSListCmd() *cobra.Command {
@@ -198,7 +121,7 @@ func newOSListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "list [REPOSITORY]", Short: "List the versions in the upgrade repository, newest first", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+			rec, err := slotstate.LoadRecord(slotstate.RecordPath)
 			if err != nil {
 				return err
 			}
@@ -209,7 +132,7 @@ func newOSListCmd() *cobra.Command {
 			if repo == "" {
 				return fmt.Errorf("no repository known: give one, e.g. ros os list registry.example.com/ros/os")
 			}
-			vs, err := versions(repo, insecure)
+			vs, err := upgrader.Versions(repo, insecure)
 			if err != nil {
 				return err
 			}
@@ -223,38 +146,20 @@ func newOSListCmd() *cobra.Command {
 	return cmd
 }
 
-func marks(v string, rec *upgrader.Record) string {
+func marks(v string, rec *slotstate.Record) string {
 	var m []string
 	if v == buildinfo.Version {
 		m = append(m, "running")
 	}
-	for _, s := range []string{"a", "b"} {
+	for _, s := range slot.All {
 		if rec.Slots[s].Version == v {
-			m = append(m, "in slot "+s)
+			m = append(m, "in slot "+string(s))
 		}
 	}
 	if len(m) == 0 {
 		return ""
 	}
 	return "  (" + strings.Join(m, ", ") + ")"
-}
-
-// SlotStatus is one slot in `ros os status`.
-type SlotStatus struct {
-	Slot    string `json:"slot"`
-	Version string `json:"version,omitempty"`
-	Digest  string `json:"digest,omitempty"`
-	State   string `json:"state"` // active, pending, good, bad, empty
-	Entry   string `json:"entry,omitempty"`
-}
-
-// Status is `ros os status -o json`.
-type Status struct {
-	Running  string               `json:"running"`
-	Slots    []SlotStatus         `json:"slots"`
-	LastBoot *upgrader.BootResult `json:"last_boot,omitempty"`
-	Rollback *upgrader.Rollback   `json:"rollback,omitempty"`
-	Pending  *upgrader.Pending    `json:"pending,omitempty"`
 }
 
 func newOSStatusCmd() *cobra.Command {
@@ -278,16 +183,16 @@ func newOSStatusCmd() *cobra.Command {
 	return cmd
 }
 
-func osStatus() (*Status, error) {
-	booted, _, err := bootedSlot()
+func osStatus() (*slotstate.Status, error) {
+	booted, _, err := procsys.Host.BootedSlot()
 	if err != nil {
 		return nil, err
 	}
-	rec, err := upgrader.LoadRecord(upgrader.RecordPath)
+	rec, err := slotstate.LoadRecord(slotstate.RecordPath)
 	if err != nil {
 		return nil, err
 	}
-	esp, err := upgrader.MountESP()
+	esp, err := slotstate.MountESP()
 	if err != nil {
 		return nil, err
 	}
@@ -295,39 +200,10 @@ func osStatus() (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Running: buildinfo.Version, LastBoot: rec.LastBoot, Rollback: rec.Rollback, Pending: rec.Pending}
-	for _, s := range []string{"a", "b"} {
-		st.Slots = append(st.Slots, slotStatus(s, booted, rec, entries))
-	}
-	return st, nil
+	return slotstate.StatusOf(booted, buildinfo.Version, rec, entries), nil
 }
 
-func slotStatus(s, booted string, rec *upgrader.Record, entries []bootloader.Entry) SlotStatus {
-	ss := SlotStatus{Slot: s, Version: rec.Slots[s].Version, Digest: rec.Slots[s].Digest, State: "empty"}
-	for _, e := range entries {
-		if e.ID != bootloader.SlotID(s) {
-			continue
-		}
-		ss.Entry = e.FileName()
-		if ss.Version == "" {
-			ss.Version = e.Version
-		}
-		switch {
-		case e.Bad():
-			ss.State = "bad"
-		case e.Counter != nil:
-			ss.State = "pending"
-		default:
-			ss.State = "good"
-		}
-	}
-	if s == booted {
-		ss.State = "active, " + ss.State
-	}
-	return ss
-}
-
-func printStatus(cmd *cobra.Command, st *Status) error {
+func printStatus(cmd *cobra.Command, st *slotstate.Status) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SLOT\tVERSION\tSTATE\tENTRY")
 	for _, s := range st.Slots {
@@ -355,15 +231,15 @@ func newOSRollbackCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "rollback", Short: "Boot the other slot next, if it holds a good image", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			booted, _, err := bootedSlot()
+			booted, _, err := procsys.Host.BootedSlot()
 			if err != nil {
 				return err
 			}
-			to, err := upgrader.RollbackTo(booted, buildinfo.Version)
+			to, err := slotstate.RollbackTo(booted, buildinfo.Version)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "slot %s (ros %s) boots next\n", upgrader.Other(booted), to)
+			fmt.Fprintf(cmd.OutOrStdout(), "slot %s (ros %s) boots next\n", booted.Other(), to)
 			if reboot {
 				return unix.Kill(1, unix.SIGTERM)
 			}
@@ -396,4 +272,12 @@ func vmHWM() int64 {
 		}
 	}
 	return 0
+}
+
+// argOr is the first argument, or def without one.
+func argOr(args []string, def string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return def
 }

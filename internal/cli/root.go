@@ -1,37 +1,25 @@
 // Package cli is the ros command line: one cobra constructor per command.
+// Commands parse flags, call a library package and print; the domain logic
+// lives in those packages.
 package cli
 
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/spf13/cobra"
-
-	rosinit "github.com/ros-os/ros/init"
 )
 
-// Main dispatches on how the binary was started and returns the exit code.
-func Main(args []string) int {
-	switch {
-	case os.Getpid() == 1:
-		rosinit.Main()
-		return 0
-	case filepath.Base(args[0]) == "sudo":
-		return sudo(args[1:])
-	}
-	if err := dropSetuid(); err != nil {
-		fmt.Fprintln(os.Stderr, "ros:", err)
-		return 1
-	}
-	if filepath.Base(args[0]) == "system-docker" {
-		return systemDocker(args[1:])
-	}
+// Run runs the ros command line with args (without the program name) and
+// returns the exit code; errors go to stderr as one "ros: ..." line.
+func Run(args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd()
-	cmd.SetArgs(args[1:])
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
 	if err := cmd.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "ros:", err)
+		fmt.Fprintln(stderr, "ros:", err)
 		return exitCode(err)
 	}
 	return 0

@@ -12,11 +12,12 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/spf13/cobra"
 
-	"github.com/ros-os/ros/init/services"
-	"github.com/ros-os/ros/init/svcrun"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
-	"github.com/ros-os/ros/internal/rospath"
+	"github.com/ros-os/ros/internal/configstore"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/services"
+	"github.com/ros-os/ros/internal/svcrun"
 )
 
 func newServiceCmd() *cobra.Command {
@@ -24,14 +25,14 @@ func newServiceCmd() *cobra.Command {
 		Long: `System services are the image's built-in ones, those of its catalog that are
 enabled (ros service enable NAME), and those defined under ros.services in
 the cloud-config. Each runs as a container of System Docker.`}
-	store := defaultStore()
+	store := configstore.Default()
 	cmd.AddCommand(newServiceListCmd(store), newServiceLogsCmd(), newServiceEnableCmd(store, true),
 		newServiceEnableCmd(store, false), newServiceUpCmd(store), newServiceStopCmd())
 	return cmd
 }
 
 func systemDockerClient() (*client.Client, error) {
-	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+rospath.SystemDockerSock), client.WithAPIVersionNegotiation())
+	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+contract.SystemDockerSock), client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("connecting to System Docker: %w", err)
 	}
@@ -100,11 +101,11 @@ func containerStates(cmd *cobra.Command) (map[string]string, error) {
 	return states, nil
 }
 
-func newServiceListCmd(store configStore) *cobra.Command {
+func newServiceListCmd(store configstore.Store) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List the system services, their state and where they come from", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, all, builtin, catalog, err := store.services()
+			cfg, all, builtin, catalog, err := store.Services()
 			if err != nil {
 				return err
 			}
@@ -149,7 +150,7 @@ func newServiceLogsCmd() *cobra.Command {
 
 // newServiceEnableCmd is enable (on) or disable: a catalog service's
 // ros.services_include entry in the persistent config.
-func newServiceEnableCmd(store configStore, on bool) *cobra.Command {
+func newServiceEnableCmd(store configstore.Store, on bool) *cobra.Command {
 	use, short, done, next := "enable NAME", "Enable a service of the catalog (it starts at boot)", "enabled", "start it now with: sudo ros service up %s"
 	if !on {
 		use, short, done, next = "disable NAME", "Disable a service of the catalog", "disabled", "stop it now with: sudo ros service stop %s"
@@ -158,19 +159,19 @@ func newServiceEnableCmd(store configStore, on bool) *cobra.Command {
 		Use: use, Short: short, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if _, catalog, err := store.serviceFiles(); err != nil {
+			if _, catalog, err := store.ServiceFiles(); err != nil {
 				return err
 			} else if _, ok := catalog[name]; !ok {
 				return fmt.Errorf("no service %q in the catalog: see ros service list", name)
 			}
-			doc, err := store.persistent()
+			doc, err := store.Persistent()
 			if err != nil {
 				return err
 			}
 			if doc, err = config.Set(doc, "ros.services_include."+name, fmt.Sprint(on)); err != nil {
 				return err
 			}
-			if err := store.save(doc); err != nil {
+			if err := store.Save(doc); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s; "+next+"\n", name, done, name)
@@ -179,12 +180,12 @@ func newServiceEnableCmd(store configStore, on bool) *cobra.Command {
 	}
 }
 
-func newServiceUpCmd(store configStore) *cobra.Command {
+func newServiceUpCmd(store configstore.Store) *cobra.Command {
 	return &cobra.Command{
 		Use: "up NAME", Short: "Start a service, recreating it if its definition changed", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			_, all, _, catalog, err := store.services()
+			_, all, _, catalog, err := store.Services()
 			if err != nil {
 				return err
 			}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 // TestShippedCatalog enables every service of the image's catalog on top of

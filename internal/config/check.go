@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 // problem is something wrong with the value at a path of a document.

@@ -12,7 +12,7 @@
 //	    dns: {nameservers: [1.1.1.1]}
 package config
 
-import "github.com/ros-os/ros/init/services"
+import "github.com/ros-os/ros/internal/services"
 
 // Config is one cloud-config document, or several merged.
 type Config struct {

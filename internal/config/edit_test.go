@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 // persistent is a persistent document with comments, as a user keeps it.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 // dockerService is the service of User Docker, which ros.docker configures.

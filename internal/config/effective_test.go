@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 func TestServices(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 func src(name, doc string) Source { return Source{Name: name, Data: []byte(doc)} }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ros-os/ros/init/services"
+	"github.com/ros-os/ros/internal/services"
 )
 
 // Keys made with ssh-keygen.

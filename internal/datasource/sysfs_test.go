@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 func TestBlockDevices(t *testing.T) {
@@ -26,7 +28,8 @@ func TestBlockDevices(t *testing.T) {
 		{"nosize", "nosize", "", false},
 		{"badsize", "badsize", "many", false},
 	}
-	sys := t.TempDir()
+	root := t.TempDir()
+	sys := procsys.FS{Root: root}.SysClassBlock()
 	var want []string
 	for _, d := range devices {
 		fakeBlock(t, sys, d.dir, d.devname, d.size)
@@ -35,10 +38,10 @@ func TestBlockDevices(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	if got := BlockDevices(sys); !slices.Equal(got, want) {
+	if got := BlockDevices(procsys.FS{Root: root}); !slices.Equal(got, want) {
 		t.Errorf("BlockDevices() = %q; want %q", got, want)
 	}
-	if got := BlockDevices(filepath.Join(sys, "missing")); got != nil {
+	if got := BlockDevices(procsys.FS{Root: filepath.Join(root, "missing")}); got != nil {
 		t.Errorf("BlockDevices(missing) = %q; want none", got)
 	}
 }

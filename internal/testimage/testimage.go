@@ -13,7 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/ros-os/ros/images/artifact"
-	"github.com/ros-os/ros/images/build"
+	"github.com/ros-os/ros/images/builder"
 )
 
 // BootEFI is the content of the fake systemd-boot in the root filesystem.
@@ -40,17 +40,17 @@ func New(t testing.TB, version, arch string, rootKB int) v1.Image {
 	NeedTools(t, "mksquashfs", "xz")
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	write(t, filepath.Join(root, build.BootEFI), []byte(BootEFI))
+	write(t, filepath.Join(root, builder.BootEFI), []byte(BootEFI))
 	write(t, filepath.Join(root, "usr/bin/filler"), random(t, rootKB<<10))
 	p := artifact.Parts{Kernel: filepath.Join(dir, "vmlinuz"), Initramfs: filepath.Join(dir, "initrd"),
 		Squashfs: filepath.Join(dir, "rootfs.squashfs"), Rootfs: filepath.Join(dir, "rootfs.squashfs.xz")}
 	write(t, p.Kernel, random(t, 4096))
 	write(t, p.Initramfs, random(t, 2048))
 	run := func(name string, args ...string) ([]byte, error) { return exec.Command(name, args...).CombinedOutput() }
-	if err := build.WriteSquashfs(run, root, p.Squashfs, []string{"-noI", "-noD", "-noF", "-noX"}); err != nil {
+	if err := builder.WriteSquashfs(run, root, p.Squashfs, []string{"-noI", "-noD", "-noF", "-noX"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := build.WriteXz(p.Squashfs, p.Rootfs, []string{"--x86", "--lzma2"}); err != nil {
+	if err := builder.WriteXz(p.Squashfs, p.Rootfs, []string{"--x86", "--lzma2"}); err != nil {
 		t.Fatal(err)
 	}
 	img, err := artifact.New(p, version, arch, "console=ttyS0")

@@ -1,0 +1,273 @@
+package builder
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Where things live in the root filesystem.
+const (
+	RosBinary     = "usr/bin/ros"
+	ServiceImages = "usr/share/ros/images"      // NAME.tar per system service
+	UserImages    = "usr/share/ros/user-images" // NAME.tar preloaded into User Docker
+	BootEFI       = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+)
+
+func (b *builder) rootfs() error {
+	t, err := NewTree(filepath.Join(b.work, "rootfs"))
+	if err != nil {
+		return err
+	}
+	fill := []func(*Tree) error{b.takePackages, b.addLinks, b.addBusybox, b.addGenerated, b.addFiles, b.addModules, b.addServices}
+	for _, f := range fill {
+		if err := f(t); err != nil {
+			return err
+		}
+	}
+	return b.squash(t.Dir)
+}
+
+func (b *builder) takePackages(t *Tree) error {
+	for _, p := range b.o.Spec.Packages {
+		for _, pat := range p.Files {
+			rels, err := Glob(b.roots[p.Name], pat)
+			if err != nil {
+				return err
+			}
+			if len(rels) == 0 {
+				return fmt.Errorf("%w: package %s has no file matching %s (check images/os.yaml)", ErrMissingFile, p.Name, pat)
+			}
+			for _, rel := range rels {
+				if err := b.pool.Take(t, rel); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (b *builder) addLinks(t *Tree) error {
+	links := make([]string, 0, len(b.o.Spec.Links))
+	for l := range b.o.Spec.Links {
+		links = append(links, l)
+	}
+	sort.Strings(links)
+	for _, l := range links {
+		if err := t.Symlink(Canon(l), b.o.Spec.Links[l]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addBusybox links every busybox applet that nothing else provides.
+func (b *builder) addBusybox(t *Tree) error {
+	applets, err := b.applets()
+	if err != nil {
+		return err
+	}
+	for _, a := range applets {
+		if a == "bin/busybox" || t.Has(a) {
+			continue
+		}
+		if err := t.Symlink(Canon(a), "/usr/bin/busybox"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applets asks the packaged (static) busybox for its applet paths.
+func (b *builder) applets() ([]string, error) {
+	out, err := b.apt.Run(filepath.Join(b.roots["busybox-static"], "bin/busybox"), "--list-full")
+	if err != nil {
+		return nil, fmt.Errorf("listing busybox applets: %w", err)
+	}
+	return strings.Fields(string(out)), nil
+}
+
+func (b *builder) addGenerated(t *Tree) error {
+	for _, d := range []string{"dev", "proc", "sys", "run", "var", "etc", "root", "home", "opt", "mnt", "tmp", "state", "etc/ros"} {
+		if err := t.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(filepath.Join(t.Dir, "tmp"), 0o1777); err != nil {
+		return fmt.Errorf("creating /tmp: %w", err)
+	}
+	certs, err := b.caBundle()
+	if err != nil {
+		return err
+	}
+	files := map[string]string{
+		"etc/ssl/certs/ca-certificates.crt": certs,
+		"usr/lib/os-release":                b.osRelease(),
+		"etc/passwd":                        Passwd,
+		"etc/group":                         Group,
+		"etc/shadow":                        Shadow,
+		"usr/share/ros/modules":             strings.Join(b.o.Spec.Kernel.Modules, "\n") + "\n",
+	}
+	for _, p := range sortedFileKeys(files) {
+		if err := t.WriteFile(p, []byte(files[p]), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := t.Symlink("etc/os-release", "../usr/lib/os-release"); err != nil {
+		return err
+	}
+	if err := t.CopyFile(b.o.Ros, RosBinary); err != nil {
+		return err
+	}
+	// setuid root: ros is also sudo, and drops the privilege otherwise.
+	if err := os.Chmod(filepath.Join(t.Dir, RosBinary), 0o755|os.ModeSetuid); err != nil {
+		return fmt.Errorf("making ros setuid: %w", err)
+	}
+	return os.Chmod(filepath.Join(t.Dir, "etc/shadow"), 0o600)
+}
+
+// addFiles copies the repository files the spec lists.
+func (b *builder) addFiles(t *Tree) error {
+	for _, dst := range sortedFileKeys(b.o.Spec.Files) {
+		if err := t.CopyFile(filepath.Join(b.o.Spec.Dir, b.o.Spec.Files[dst]), dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) osRelease() string {
+	return fmt.Sprintf("NAME=ros\nID=ros\nVERSION=%s\nVERSION_ID=%s\nPRETTY_NAME=\"ros %s\"\n", b.o.Version, b.o.Version, b.o.Version)
+}
+
+// caBundle concatenates the Mozilla certificates as update-ca-certificates does.
+func (b *builder) caBundle() (string, error) {
+	root := b.roots["ca-certificates"]
+	rels, err := Glob(root, "usr/share/ca-certificates/mozilla/*.crt")
+	if err != nil || len(rels) == 0 {
+		return "", fmt.Errorf("%w: ca-certificates has no certificates", ErrMissingFile)
+	}
+	var sb strings.Builder
+	for _, r := range rels {
+		data, err := os.ReadFile(filepath.Join(root, r))
+		if err != nil {
+			return "", fmt.Errorf("reading %s: %w", r, err)
+		}
+		sb.Write(data)
+	}
+	return sb.String(), nil
+}
+
+func sortedFileKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (b *builder) addModules(t *Tree) error {
+	files, err := b.kernel.Closure(append(b.o.Spec.Kernel.Modules, b.o.Spec.Kernel.InitramfsModules...))
+	if err != nil {
+		return err
+	}
+	return b.kernel.Install(t, files, b.apt.Run)
+}
+
+func (b *builder) addServices(t *Tree) error {
+	busybox, err := os.ReadFile(filepath.Join(b.roots["busybox-static"], "bin/busybox"))
+	if err != nil {
+		return fmt.Errorf("reading busybox: %w", err)
+	}
+	applets, err := b.applets()
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(t.Dir, ServiceImages)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("writing service images: %w", err)
+	}
+	tag := strings.ReplaceAll(b.o.Version, "+", "_")
+	if err := WriteServiceImages(out, b.o.Spec.Services, busybox, applets, tag, b.o.Spec.Architecture); err != nil {
+		return err
+	}
+	users := filepath.Join(t.Dir, UserImages)
+	if err := os.MkdirAll(users, 0o755); err != nil {
+		return fmt.Errorf("writing user images: %w", err)
+	}
+	return WriteUserImages(users, b.o.Spec.UserImages, busybox, applets, b.o.Spec.Architecture)
+}
+
+// squash packs the tree into the slot image and its xz stream, reusing the
+// cached pair when the tree and options are unchanged (xz takes ~1 min).
+func (b *builder) squash(dir string) error {
+	sum, err := treeDigest(dir)
+	if err != nil {
+		return err
+	}
+	opts := b.o.Spec.Rootfs
+	key := sha256Hex(sum + strings.Join(opts.SquashfsOptions, " ") + "|" + strings.Join(opts.XzOptions, " "))
+	cached := filepath.Join(b.o.Cache, "rootfs", key)
+	sq, xz := filepath.Join(b.work, RootfsFile), filepath.Join(b.work, RootfsXzFile)
+	if _, err := os.Stat(cached + ".xz"); err == nil {
+		if err := copyFile(cached+".squashfs", sq); err != nil {
+			return err
+		}
+		return copyFile(cached+".xz", xz)
+	}
+	if err := WriteSquashfs(b.apt.Run, dir, sq, opts.SquashfsOptions); err != nil {
+		return err
+	}
+	if err := WriteXz(sq, xz, opts.XzOptions); err != nil {
+		return err
+	}
+	if err := cacheCopy(sq, cached+".squashfs"); err != nil {
+		return err
+	}
+	return cacheCopy(xz, cached+".xz")
+}
+
+// cacheCopy stores a copy of out at cached, atomically.
+func cacheCopy(out, cached string) error {
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		return fmt.Errorf("caching the root filesystem: %w", err)
+	}
+	if err := copyFile(out, cached+".tmp"); err != nil {
+		return err
+	}
+	return os.Rename(cached+".tmp", cached)
+}
+
+func (b *builder) initramfs() error {
+	t, err := NewTree(filepath.Join(b.work, "initramfs"))
+	if err != nil {
+		return err
+	}
+	for _, d := range []string{"dev", "proc", "sys", "run", "sysroot", "tmp", "etc"} {
+		if err := t.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := t.CopyFile(b.o.Init, "init"); err != nil {
+		return err
+	}
+	mods := strings.Join(b.o.Spec.Kernel.InitramfsModules, "\n") + "\n"
+	if err := t.WriteFile("etc/ros/initramfs-modules", []byte(mods), 0o644); err != nil {
+		return err
+	}
+	if err := t.WriteFile("usr/lib/os-release", []byte(b.osRelease()), 0o644); err != nil {
+		return err
+	}
+	files, err := b.kernel.Closure(b.o.Spec.Kernel.InitramfsModules)
+	if err != nil {
+		return err
+	}
+	if err := b.kernel.Install(t, files, b.apt.Run); err != nil {
+		return err
+	}
+	return WriteInitramfs(t.Dir, filepath.Join(b.work, InitramfsFile))
+}

@@ -1,0 +1,166 @@
+package builder
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// ServiceImageRepo is the repository prefix of the system service images.
+const ServiceImageRepo = "ros/"
+
+// baseFiles are the files of the shared base layer, path → content; a
+// content starting with "->" is a symlink.
+type baseFiles map[string]string
+
+// serviceBase is busybox with its applet links and a minimal /etc.
+func serviceBase(busybox []byte, applets []string) (v1.Layer, error) {
+	files := baseFiles{
+		"etc/passwd":  Passwd,
+		"etc/group":   Group,
+		"etc/shadow":  Shadow,
+		"etc/profile": "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+		// Containers that bind-mount the host's /usr run its dynamically
+		// linked binaries (dockerd, the docker CLI) through these links.
+		"lib":   "->usr/lib",
+		"lib64": "->usr/lib64",
+		// The docker CLI's default socket is User Docker's.
+		"var/run/docker.sock": "->/run/docker/docker.sock",
+		// OpenNTPD (the ntp service, run from the host's /usr).
+		"etc/openntpd/ntpd.conf": "servers pool.ntp.org\n",
+		"etc/services":           "ntp\t\t123/udp\n", // OpenNTPD looks the port up
+	}
+	for _, a := range applets {
+		if a != "bin/busybox" {
+			files[a] = "->/bin/busybox"
+		}
+	}
+	var buf bytes.Buffer
+	if err := writeBaseTar(&buf, files, busybox); err != nil {
+		return nil, fmt.Errorf("building the service base layer: %w", err)
+	}
+	b := buf.Bytes()
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	})
+}
+
+func writeBaseTar(w io.Writer, files baseFiles, busybox []byte) error {
+	tw := tar.NewWriter(w)
+	dirs := map[string]bool{"bin": true, "etc": true, "root": true, "tmp": true, "usr": true, "usr/bin": true,
+		"usr/sbin": true, "usr/lib": true, "usr/lib64": true, "sbin": true, "var": true, "var/run": true, "var/log": true,
+		"home": true, "run": true, "var/run/openntpd": true, "etc/openntpd": true,
+		"var/lib": true, "var/lib/openntpd": true, "var/lib/openntpd/db": true, "var/lib/openntpd/run": true}
+	for _, d := range sortedKeys(dirs) {
+		mode := int64(0o755)
+		if d == "tmp" {
+			mode = 0o1777
+		}
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: mode}); err != nil {
+			return err
+		}
+	}
+	if err := writeTarFile(tw, "bin/busybox", busybox, 0o755); err != nil {
+		return err
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := writeTarEntry(tw, p, files[p]); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+func writeTarEntry(tw *tar.Writer, p, content string) error {
+	if target, ok := strings.CutPrefix(content, "->"); ok {
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: p, Linkname: target, Mode: 0o777})
+	}
+	return writeTarFile(tw, p, []byte(content), 0o644)
+}
+
+func writeTarFile(tw *tar.Writer, p string, data []byte, mode int64) error {
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: p, Mode: mode, Size: int64(len(data))}); err != nil {
+		return err
+	}
+	_, err := tw.Write(data)
+	return err
+}
+
+// serviceImage is the base layer with a service's command.
+func serviceImage(base v1.Layer, s ServiceSpec, arch string) (v1.Image, error) {
+	img, err := mutate.AppendLayers(empty.Image, base)
+	if err != nil {
+		return nil, fmt.Errorf("building image for %s: %w", s.Name, err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("building image for %s: %w", s.Name, err)
+	}
+	cf = cf.DeepCopy()
+	cf.Architecture, cf.OS = arch, "linux"
+	cf.Config.Cmd = s.Cmd
+	cf.Config.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cf.Config.Labels = map[string]string{"io.ros.service": s.Name}
+	return mutate.ConfigFile(img, cf)
+}
+
+// WriteServiceImages saves each service image, tagged ros/NAME:VERSION, as
+// its own docker-load archive NAME.tar in dir. One archive per image keeps
+// the bytes reproducible (ggcr writes a multi-image archive in map order);
+// the shared base layer is loaded once, as Docker skips layers it has.
+func WriteServiceImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, version, arch string) error {
+	base, err := serviceBase(busybox, applets)
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		if err := writeImage(dir, base, s, ServiceImageRepo+s.Name+":"+version, arch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteUserImages saves each user image, tagged NAME:latest, as NAME.tar in dir.
+func WriteUserImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, arch string) error {
+	base, err := serviceBase(busybox, applets)
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		if err := writeImage(dir, base, s, s.Name+":latest", arch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeImage(dir string, base v1.Layer, s ServiceSpec, ref, arch string) error {
+	img, err := serviceImage(base, s, arch)
+	if err != nil {
+		return err
+	}
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		return fmt.Errorf("tagging service %s: %w", s.Name, err)
+	}
+	if err := tarball.WriteToFile(filepath.Join(dir, s.Name+".tar"), tag, img); err != nil {
+		return fmt.Errorf("writing service image %s: %w", s.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package builder
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCanon(t *testing.T) {
+	tests := map[string]string{
+		"bin/busybox":                        "usr/bin/busybox",
+		"/sbin/init":                         "usr/sbin/init",
+		"lib/x86_64-linux-gnu/libc.so.6":     "usr/lib/x86_64-linux-gnu/libc.so.6",
+		"lib64/ld-linux-x86-64.so.2":         "usr/lib64/ld-linux-x86-64.so.2",
+		"usr/bin/docker":                     "usr/bin/docker",
+		"etc/passwd":                         "etc/passwd",
+		"library/x":                          "library/x",
+		"usr/lib/x86_64-linux-gnu/../os-rel": "usr/lib/os-rel",
+	}
+	for in, want := range tests {
+		t.Run(in, func(t *testing.T) {
+			if got := Canon(in); got != want {
+				t.Fatalf("Canon(%q) = %q, want %q", in, got, want)
+			}
+		})
+	}
+}
+
+// Taking a real dynamically linked binary from this machine's root brings
+// its interpreter and libraries along, under /usr, with their symlinks.
+func TestPoolTakeFollowsELFAndLinks(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/true"); err != nil {
+		t.Skip("no /usr/bin/true on this machine")
+	}
+	tree, err := NewTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := &Pool{Roots: []string{"/"}}
+	if err := pool.Take(tree, "usr/bin/true"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"usr/bin/true", "usr/lib/x86_64-linux-gnu/libc.so.6", "usr/lib64/ld-linux-x86-64.so.2"} {
+		if _, err := os.Lstat(filepath.Join(tree.Dir, want)); err != nil {
+			t.Errorf("%s missing from the tree: %v", want, err)
+		}
+	}
+	// The interpreter link resolves inside the tree through the /lib64 link.
+	if _, err := os.Stat(filepath.Join(tree.Dir, "lib64/ld-linux-x86-64.so.2")); err != nil {
+		t.Errorf("interpreter does not resolve in the tree: %v", err)
+	}
+}
+
+func TestPoolTakeMissing(t *testing.T) {
+	tree, err := NewTree(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := &Pool{Roots: []string{t.TempDir()}}
+	if err := pool.Take(tree, "usr/bin/nope"); err == nil {
+		t.Fatal("Take of a missing file succeeded")
+	}
+}

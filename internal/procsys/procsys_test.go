@@ -1,0 +1,106 @@
+package procsys
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestBlock(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "sys/class/block/vda/uevent", "MAJOR=254\nDEVNAME=vda\nDEVTYPE=disk\n")
+	write(t, root, "sys/class/block/vda/size", "8388608\n")
+	write(t, root, "sys/class/block/vda1/uevent", "DEVNAME=vda1\nDEVTYPE=partition\nPARTNAME=ros-esp\n")
+	write(t, root, "sys/class/block/cciss!c0d0/size", "16\n")
+	fs := FS{root}
+	got := fs.Block()
+	want := []Uevent{{"MAJOR": "254", "DEVNAME": "vda", "DEVTYPE": "disk"}, {"DEVNAME": "vda1", "DEVTYPE": "partition", "PARTNAME": "ros-esp"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Block = %v, want %v", got, want)
+	}
+	if n := fs.Sectors("vda"); n != 8388608 {
+		t.Errorf("Sectors(vda) = %d", n)
+	}
+	if n := fs.Sectors("cciss/c0d0"); n != 16 {
+		t.Errorf("Sectors(cciss/c0d0) = %d", n)
+	}
+	if n := fs.Sectors("vdb"); n != 0 {
+		t.Errorf("Sectors of a missing device = %d", n)
+	}
+}
+
+func TestMemAndUptime(t *testing.T) {
+	root := t.TempDir()
+	fs := FS{root}
+	if fs.MemUsedMB() != 0 || fs.Uptime() != 0 {
+		t.Fatal("a missing /proc must read as zero")
+	}
+	write(t, root, "proc/meminfo", "MemTotal:        2048000 kB\nMemFree:          100 kB\nMemAvailable:    1024000 kB\n")
+	write(t, root, "proc/uptime", "12.34 20.00\n")
+	write(t, root, "proc/filesystems", "nodev\tsysfs\nnodev\toverlay\n\text4\n")
+	if got := fs.MemUsedMB(); got != 1000 {
+		t.Errorf("MemUsedMB = %d, want 1000", got)
+	}
+	if got := fs.Uptime(); got != 12.34 {
+		t.Errorf("Uptime = %v", got)
+	}
+	if !fs.HasFilesystem("overlay") || !fs.HasFilesystem("ext4") || fs.HasFilesystem("vfat") {
+		t.Error("HasFilesystem is wrong")
+	}
+	if _, err := ParseUptime([]byte(""), nil); err == nil {
+		t.Error("ParseUptime of an empty file: no error")
+	}
+}
+
+func TestIsMountPoint(t *testing.T) {
+	if !IsMountPoint("/proc") {
+		t.Error("/proc is a mount point on every Linux machine")
+	}
+	if IsMountPoint(t.TempDir()) {
+		t.Error("a fresh temporary directory is not a mount point")
+	}
+}
+
+// Moved from init/early with the code.
+func TestHasFilesystem(t *testing.T) {
+	procFilesystems := "nodev\tsysfs\nnodev\ttmpfs\n\text4\n\tsquashfs\nnodev\toverlay\n"
+	for fs, want := range map[string]bool{"overlay": true, "ext4": true, "squashfs": true, "vfat": false, "nodev": false} {
+		if got := hasFilesystem(procFilesystems, fs); got != want {
+			t.Errorf("hasFilesystem(%q) = %v, want %v", fs, got, want)
+		}
+	}
+}
+
+func TestParseUptime(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{in: "4.31 7.02\n", want: 4.31},
+		{in: "12345.67 1.00", want: 12345.67},
+		{in: "", wantErr: true},
+		{in: "abc 1", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseUptime([]byte(tt.in), nil)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Errorf("ParseUptime(%q) = %v, %v, want %v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// Moved from init/early with the code.
+const vda2Uevent = "MAJOR=254\nMINOR=2\nDEVNAME=vda2\nDEVTYPE=partition\nDISKSEQ=1\nPARTN=2\nPARTNAME=ros-root-a\n"
+
+func TestParseUevent(t *testing.T) {
+	got := ParseUevent(vda2Uevent)
+	want := Uevent{
+		"MAJOR": "254", "MINOR": "2", "DEVNAME": "vda2", "DEVTYPE": "partition",
+		"DISKSEQ": "1", "PARTN": "2", "PARTNAME": "ros-root-a",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,48 @@
+package slotstate
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/slot"
+	"github.com/ros-os/ros/partitions"
+)
+
+// ESPDir is where the running system mounts the ESP when it needs it.
+const ESPDir = "/run/ros/esp"
+
+// MountESP mounts the ESP (vfat) at ESPDir unless it is mounted there.
+func MountESP() (bootloader.FS, error) {
+	if procsys.IsMountPoint(ESPDir) {
+		return bootloader.DirFS(ESPDir), nil
+	}
+	dev, err := partitions.DeviceByLabel(partitions.LabelESP)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(ESPDir, 0o755); err != nil {
+		return nil, fmt.Errorf("mounting the ESP: %w", err)
+	}
+	if err := unix.Mount(dev, ESPDir, "vfat", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "umask=0077,flush,iocharset=iso8859-1,codepage=437"); err != nil {
+		return nil, fmt.Errorf("mounting the ESP %s: %w", dev, err)
+	}
+	return bootloader.DirFS(ESPDir), nil
+}
+
+// Entry returns the boot entry of slot, if there is one.
+func Entry(esp bootloader.FS, s slot.Slot) (*bootloader.Entry, error) {
+	entries, err := bootloader.ReadEntries(esp)
+	if err != nil {
+		return nil, fmt.Errorf("reading boot entries: %w", err)
+	}
+	for i := range entries {
+		if entries[i].ID == bootloader.SlotID(s) {
+			return &entries[i], nil
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,93 @@
+// Package slotstate is the state of the two root slots: the upgrade record
+// on STATE (what each slot holds, what is pending, the last boot, the last
+// rollback), the boot-slot state machine (Decide), boot assessment (Assess,
+// run by PID 1 once its health gate is decided), ros os rollback and the
+// status ros os status shows. It never writes a slot: the write path is
+// package upgrader, which PID 1 does not import.
+package slotstate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/moby/sys/atomicwriter"
+
+	"github.com/ros-os/ros/internal/slot"
+)
+
+// RecordPath is the upgrade record on STATE (through /var).
+const RecordPath = "/var/lib/ros/os/record.json"
+
+// Record is what ros knows about its slots across boots.
+type Record struct {
+	Slots    map[slot.Slot]SlotInfo `json:"slots"`
+	Pending  *Pending               `json:"pending,omitempty"`
+	LastBoot *BootResult            `json:"last_boot,omitempty"`
+	Rollback *Rollback              `json:"rollback,omitempty"`
+	Repo     string                 `json:"repository,omitempty"` // where upgrades come from
+}
+
+// SlotInfo is the image a slot holds.
+type SlotInfo struct {
+	Version string `json:"version"`
+	Digest  string `json:"digest,omitempty"`
+}
+
+// Pending is an upgrade written but not yet proven healthy.
+type Pending struct {
+	From, To               slot.Slot
+	FromVersion, ToVersion string
+	Since                  time.Time
+}
+
+// BootResult is the outcome of the last boot's health gate.
+type BootResult struct {
+	Slot                    slot.Slot
+	Version, Result, Reason string // Result: "good" or "failed"
+	Time                    time.Time
+}
+
+// Rollback says which slot was given up, for what, and why.
+type Rollback struct {
+	FromSlot, ToSlot               slot.Slot
+	FromVersion, ToVersion, Reason string
+	Time                           time.Time
+}
+
+// LoadRecord reads the record; a missing one is empty.
+func LoadRecord(path string) (*Record, error) {
+	r := &Record{Slots: map[slot.Slot]SlotInfo{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the upgrade record: %w", err)
+	}
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("reading the upgrade record %s: %w", path, err)
+	}
+	if r.Slots == nil {
+		r.Slots = map[slot.Slot]SlotInfo{}
+	}
+	return r, nil
+}
+
+// Save writes the record atomically (temporary file, fsync, rename).
+func (r *Record) Save(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("saving the upgrade record: %w", err)
+	}
+	if err := atomicwriter.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("saving the upgrade record: %w", err)
+	}
+	return nil
+}
