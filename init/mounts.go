@@ -42,7 +42,7 @@ func mountSystem(_ context.Context, st *state) error {
 			return fmt.Errorf("mounting %s: %w", m.target, err)
 		}
 	}
-	for _, d := range []string{"/run/ros/net", "/run/lock", "/var/log", "/var/lib/ros/os", "/run/docker", "/run/system-docker", "/state/ros"} {
+	for _, d := range []string{"/run/ros/net", "/run/lock", "/var/log", contract.RecordDir, "/run/docker", "/run/system-docker", "/state/ros"} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/progress"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
@@ -82,7 +83,7 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 		o.Record = slotstate.RecordPath
 	}
 	if o.Lock == "" {
-		o.Lock = "/run/ros/upgrade.lock"
+		o.Lock = contract.UpgradeLock
 	}
 	unlock, err := lock(o.Lock)
 	if err != nil {

@@ -1,5 +1,8 @@
-// Package rospath names the places on a running ros system that PID 1, the
-// CLI and the services agree on.
+// Package contract is what the image build and the running system agree
+// on: the paths in the root filesystem and on STATE, the sockets, the
+// default user and the groups. It is a leaf: it imports nothing of ros, and
+// the image builder, the installer, both init stages, the upgrader and the
+// CLI import it.
 package contract
 
 const (
@@ -15,10 +18,16 @@ const (
 	Milestones    = RunDir + "/milestones"     // "name uptime" lines, appended by each stage
 	StateDegraded = RunDir + "/state-degraded" // why STATE is not the real one
 	Resolv        = RunDir + "/net/resolv.conf"
-	Config        = RunDir + "/config.yml"    // the cloud-config this boot applied
-	ConfigErrors  = RunDir + "/config-errors" // why the sources were not used, if they were not
-	ConfigDir     = RunDir + "/config.d"      // copies of this boot's config drive and command-line sources
-	SSHKeysDir    = RunDir + "/ssh"           // USER.keys: the cloud-config's keys, read by sshd
+	Config        = RunDir + "/config.yml"     // the cloud-config this boot applied
+	ConfigErrors  = RunDir + "/config-errors"  // why the sources were not used, if they were not
+	ConfigDir     = RunDir + "/config.d"       // copies of this boot's config drive and command-line sources
+	SSHKeysDir    = RunDir + "/ssh"            // USER.keys: the cloud-config's keys, read by sshd
+	ESPDir        = RunDir + "/esp"            // where the running system mounts the ESP when it needs it
+	UpgradeLock   = RunDir + "/upgrade.lock"   // held by ros os upgrade, ros os rollback and boot assessment
+	OSStatus      = RunDir + "/os-status.json" // the slots' status, published for ros os status without root
+
+	RecordDir  = "/var/lib/ros/os"          // on STATE
+	RecordPath = RecordDir + "/record.json" // the upgrade record
 
 	State        = "/state"
 	StateConfig  = State + "/ros/cloud-config.yml"           // install -c, ros config set/merge

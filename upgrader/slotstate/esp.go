@@ -7,13 +7,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
 
 // ESPDir is where the running system mounts the ESP when it needs it.
-const ESPDir = "/run/ros/esp"
+const ESPDir = contract.ESPDir
 
 // MountESP mounts the ESP (vfat) at ESPDir unless it is mounted there.
 func MountESP() (bootloader.FS, error) {

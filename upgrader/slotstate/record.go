@@ -16,11 +16,12 @@ import (
 
 	"github.com/moby/sys/atomicwriter"
 
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/slot"
 )
 
 // RecordPath is the upgrade record on STATE (through /var).
-const RecordPath = "/var/lib/ros/os/record.json"
+const RecordPath = contract.RecordPath
 
 // Record is what ros knows about its slots across boots.
 type Record struct {
