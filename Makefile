@@ -10,7 +10,7 @@ PKG     := github.com/ros-os/ros/internal/buildinfo
 LDFLAGS := -s -w -buildid= -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 export CGO_ENABLED := 0
 
-.PHONY: all deps ros image disk run test unit-test qemu-test bench push clean
+.PHONY: all deps ros image disk run test unit-test qemu-test testsum bench push clean
 all: image
 
 deps:
@@ -36,14 +36,21 @@ disk: image
 run: disk
 	hack/run-qemu.sh $(BUILD)/disk.img
 
-unit-test: deps
+# The ok/FAIL line of each package and the output of failed and skipped
+# tests; all of it, as go test -v prints it, in build/unit-test.log; then
+# the count of passed, failed and skipped tests (hack/testsum).
+unit-test: deps testsum
 	go vet ./...
-	go test ./...
+	set -o pipefail; go test -json ./... | $(BUILD)/testsum -name 'unit tests' -log $(BUILD)/unit-test.log
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./internal/config/
 
 # The QEMU boot tests: they boot what `make image` built.
-qemu-test: image
-	go test -tags e2e -count=1 -timeout 40m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; exit $${PIPESTATUS[0]}
+qemu-test: image testsum
+	go test -tags e2e -count=1 -timeout 40m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; rc=$${PIPESTATUS[0]}; \
+	  go tool test2json < $(BUILD)/qemu-test.log | $(BUILD)/testsum -name 'qemu tests' -quiet || rc=1; exit $$rc
+
+testsum:
+	go build -o $(BUILD)/testsum ./hack/testsum
 
 test: unit-test qemu-test
 
@@ -55,4 +62,4 @@ push: image
 	go run ./images/mkimage push --from oci-layout:$(BUILD)/oci:$(VERSION) $(if $(INSECURE),--insecure) '$(REF)'
 
 clean:
-	rm -rf $(BUILD)/os $(BUILD)/oci $(BUILD)/ros $(BUILD)/disk.img
+	rm -rf $(BUILD)/os $(BUILD)/oci $(BUILD)/ros $(BUILD)/disk.img $(BUILD)/testsum

@@ -1,10 +1,10 @@
 package bootloader
 
 import (
-	"github.com/ros-os/ros/internal/slot"
-
 	"reflect"
 	"testing"
+
+	"github.com/ros-os/ros/internal/slot"
 )
 
 func TestCounterTransitions(t *testing.T) {

@@ -1,14 +1,14 @@
 package bootloader
 
 import (
-	"github.com/ros-os/ros/internal/slot"
-
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/ros-os/ros/internal/slot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

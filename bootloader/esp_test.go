@@ -16,6 +16,8 @@ import (
 
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 // Both kinds of ESP satisfy FS without adapters.
@@ -82,10 +84,7 @@ func TestESPFAT32(t *testing.T) {
 	}
 	// go-diskfs writing into a FAT32 made by dosfstools.
 	t.Run("mkfs.vfat", func(t *testing.T) {
-		mkfs, err := exec.LookPath("mkfs.vfat")
-		if err != nil {
-			t.Skip("mkfs.vfat not found")
-		}
+		mkfs := need.Tool(t, "mkfs.vfat")
 		img := filepath.Join(t.TempDir(), "esp.img")
 		if err := os.WriteFile(img, nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -102,10 +101,7 @@ func TestESPFAT32(t *testing.T) {
 // driver; mtools stands in for it. go-diskfs must read the long names
 // another implementation wrote and rename them again.
 func TestFirmwareRename(t *testing.T) {
-	mren, err := exec.LookPath("mren")
-	if err != nil {
-		t.Skip("mtools not found")
-	}
+	mren := need.Tool(t, "mren")
 	fsys, img := newFAT(t, espSizes[1])
 	a := SlotEntry("a", "1.1", "")
 	a.Counter = Tries(3)
@@ -117,7 +113,7 @@ func TestFirmwareRename(t *testing.T) {
 	checkFiles(t, fsys, "ros-a+2-1.conf")
 	mustSetCounter(t, fsys, "ros-a", nil)
 	checkEntries(t, reopenFAT(t, img), []Entry{MarkGood(a)})
-	t.Logf("mdir:\n%s", run(t, "mdir", "-i", img, dir))
+	t.Logf("mdir:\n%s", run(t, need.Tool(t, "mdir"), "-i", img, dir))
 	fsck(t, img, 0)
 }
 
@@ -127,16 +123,14 @@ func testESPFAT32(t *testing.T, fsys *fat32.FileSystem, img string) {
 			checkEntries(t, reopenFAT(t, img), want)
 		})
 		t.Run("mtools", func(t *testing.T) {
-			if _, err := exec.LookPath("mtype"); err != nil {
-				t.Skip("mtools not found")
-			}
+			mtype := need.Tool(t, "mtype")
 			for _, e := range want {
-				got := run(t, "mtype", "-i", img, "::/"+path.Join(EntriesDir, e.FileName()))
+				got := run(t, mtype, "-i", img, "::/"+path.Join(EntriesDir, e.FileName()))
 				if got != string(e.Render()) {
 					t.Errorf("mtype %s = %q, want %q", e.FileName(), got, e.Render())
 				}
 			}
-			t.Logf("mdir:\n%s", run(t, "mdir", "-i", img, "::/"+EntriesDir))
+			t.Logf("mdir:\n%s", run(t, need.Tool(t, "mdir"), "-i", img, "::/"+EntriesDir))
 		})
 		t.Run("fsck", func(t *testing.T) { fsck(t, img, leaked) })
 	}
@@ -337,10 +331,8 @@ var reclaimed = regexp.MustCompile(`^Reclaimed (\d+) unused clusters? `)
 // fsck runs fsck.vfat -n on img and fails on anything but the known
 // complaints and exactly leaked lost clusters.
 func fsck(t *testing.T, img string, leaked int) {
-	fsckFAT, err := exec.LookPath("fsck.vfat")
-	if err != nil {
-		t.Skip("fsck.vfat not found")
-	}
+	t.Helper()
+	fsckFAT := need.Tool(t, "fsck.vfat")
 	// Exit status 1 ("errors found") is expected for the known complaints.
 	out, _ := exec.Command(fsckFAT, "-n", img).CombinedOutput()
 	t.Logf("fsck.vfat -n:\n%s", out)

@@ -14,7 +14,6 @@ import (
 	"github.com/ros-os/ros/init/kmod"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
-	"github.com/ros-os/ros/internal/procsys"
 )
 
 // applyConfig applies what the cloud-config sets on the host. Each item that
@@ -37,7 +36,7 @@ func applyConfig(_ context.Context, st *state) error {
 
 func applySysctl(st *state, c config.Config) error {
 	for k, v := range c.Ros.Sysctl {
-		path := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		path := filepath.Join(st.opts.ProcSys, strings.ReplaceAll(k, ".", "/"))
 		if err := os.WriteFile(path, []byte(v), 0o644); err != nil {
 			st.log.Printf("cloud-config: sysctl %s=%s: %v", k, v, err)
 		}
@@ -45,7 +44,7 @@ func applySysctl(st *state, c config.Config) error {
 	return nil
 }
 
-func applyModules(_ *state, c config.Config) error {
+func applyModules(st *state, c config.Config) error {
 	if len(c.Ros.Modules) == 0 {
 		return nil
 	}
@@ -53,7 +52,7 @@ func applyModules(_ *state, c config.Config) error {
 	if err != nil {
 		return err
 	}
-	if err := kmod.Load("/usr/lib/modules/"+rel, c.Ros.Modules...); err != nil {
+	if err := st.opts.loadKmods(filepath.Join(st.opts.KernelModules, rel), c.Ros.Modules...); err != nil {
 		return fmt.Errorf("loading modules: %w", err)
 	}
 	return nil
@@ -66,7 +65,7 @@ func applyMounts(st *state, c config.Config) error {
 			st.log.Printf("cloud-config: mounts: %v", err)
 			continue
 		}
-		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+		if out, err := st.opts.output(exec.Command(argv[0], argv[1:]...)); err != nil {
 			st.log.Printf("cloud-config: mounts: %s: %v: %s", strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
 		}
 	}
@@ -88,14 +87,14 @@ func mountArgv(m []string) []string {
 
 func applyWriteFiles(st *state, c config.Config) error {
 	for _, f := range c.WriteFiles {
-		if err := writeFile(f); err != nil {
+		if err := writeFile(st.opts, f); err != nil {
 			st.log.Printf("cloud-config: write_files %s: %v", f.Path, err)
 		}
 	}
 	return nil
 }
 
-func writeFile(f config.WriteFile) error {
+func writeFile(o options, f config.WriteFile) error {
 	data, err := f.Decode()
 	if err != nil {
 		return err
@@ -117,7 +116,7 @@ func writeFile(f config.WriteFile) error {
 	if err := os.Chmod(f.Path, mode); err != nil { // umask
 		return err
 	}
-	return os.Chown(f.Path, uid, gid)
+	return o.chown(f.Path, uid, gid)
 }
 
 // lookupOwner resolves "user[:group]" on the host; a user alone gets its
@@ -148,15 +147,15 @@ func lookupOwner(owner string) (uid, gid int, err error) {
 }
 
 // applySSHKeys writes the keys where sshd looks (see images/rootfs/sshd_config).
-func applySSHKeys(_ *state, c config.Config) error {
-	if err := os.MkdirAll(contract.SSHKeysDir, 0o755); err != nil {
+func applySSHKeys(st *state, c config.Config) error {
+	if err := os.MkdirAll(st.opts.SSHKeysDir, 0o755); err != nil {
 		return err
 	}
 	keys := strings.Join(c.SSHAuthorizedKeys, "\n")
 	if keys != "" {
 		keys += "\n"
 	}
-	return os.WriteFile(filepath.Join(contract.SSHKeysDir, contract.DefaultUser+".keys"), []byte(keys), 0o644)
+	return os.WriteFile(filepath.Join(st.opts.SSHKeysDir, contract.DefaultUser+".keys"), []byte(keys), 0o644)
 }
 
 func runBootcmd(ctx context.Context, st *state) error {
@@ -181,7 +180,7 @@ func runCommands(ctx context.Context, st *state, what string, cmds []config.RunC
 		cmd := exec.CommandContext(cctx, argv[0], argv[1:]...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
 		st.log.Printf("%s[%d]: %s", what, i, strings.Join(argv, " "))
-		if err := st.reaper.Run(cmd); err != nil {
+		if err := st.opts.reaper.Run(cmd); err != nil {
 			st.log.Printf("%s[%d] failed: %v", what, i, err)
 		}
 		cancel()
@@ -194,13 +193,13 @@ const commandTimeout = 2 * time.Minute
 // earlyDHCP takes a lease on the first NIC so a cloud-config URL can be
 // fetched before the network service runs.
 func earlyDHCP(st *state) {
-	nics := procsys.Host.Ethernet()
+	nics := st.opts.proc.Ethernet()
 	if len(nics) == 0 {
 		st.log.Printf("cloud-config: no network interface to fetch the config with")
 		return
 	}
 	cmd := exec.Command("udhcpc", "-n", "-q", "-f", "-t", "5", "-i", nics[0], "-s", contract.UdhcpcScript)
-	if err := st.reaper.Run(cmd); err != nil {
+	if err := st.opts.reaper.Run(cmd); err != nil {
 		st.log.Printf("cloud-config: DHCP on %s: %v", nics[0], err)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/datasource"
-	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/services"
 	"github.com/ros-os/ros/internal/svcrun"
 )
@@ -28,7 +27,7 @@ const cmdlineConfig = "ros.cloud_config"
 // the whole config fall back to the last good one: the machine always boots
 // to a console and says why.
 func readConfig(ctx context.Context, st *state) error {
-	builtin, catalog, err := loadServiceFiles()
+	builtin, catalog, err := loadServiceFiles(st.opts.paths)
 	if err != nil {
 		return err // the image's own files: not the user's doing
 	}
@@ -38,10 +37,10 @@ func readConfig(ctx context.Context, st *state) error {
 		cfg, file = fallbackConfig(st, err, builtin, catalog)
 	} else {
 		saveLastGood(st, cfg)
-		_ = os.Remove(contract.ConfigErrors)
+		_ = os.Remove(st.opts.ConfigErrors)
 	}
 	st.cfg, st.serviceFile, st.coreServices = cfg, file, builtin
-	return writeApplied(cfg)
+	return writeApplied(st.opts, cfg)
 }
 
 // effectiveConfig merges the sources and works out the services they give.
@@ -57,8 +56,8 @@ func effectiveConfig(srcs []config.Source, builtin, catalog services.File) (conf
 // fallbackConfig is the last good config, or none, after err.
 func fallbackConfig(st *state, err error, builtin, catalog services.File) (config.Config, services.File) {
 	msg := strings.ReplaceAll(err.Error(), "; ", "\n")
-	_ = os.WriteFile(contract.ConfigErrors, []byte(msg+"\n"), 0o644)
-	cfg, used := lastGood()
+	_ = os.WriteFile(st.opts.ConfigErrors, []byte(msg+"\n"), 0o644)
+	cfg, used := lastGood(st.opts.LastGood)
 	file, ferr := cfg.Services(builtin, catalog)
 	if ferr != nil { // the catalog changed under the last good config
 		cfg, used, file = config.Config{}, "the built-in defaults", builtin
@@ -71,27 +70,28 @@ func fallbackConfig(st *state, err error, builtin, catalog services.File) (confi
 	return cfg, file
 }
 
-// lastGood reads the last config that loaded, or gives the defaults.
-func lastGood() (config.Config, string) {
-	data, err := os.ReadFile(contract.LastGood)
+// lastGood reads the last config that loaded (at path), or gives the
+// defaults.
+func lastGood(path string) (config.Config, string) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return config.Config{}, "the built-in defaults"
 	}
-	cfg, err := config.Parse(config.Source{Name: contract.LastGood, Data: data})
+	cfg, err := config.Parse(config.Source{Name: path, Data: data})
 	if err != nil {
 		return config.Config{}, "the built-in defaults"
 	}
 	when := "an earlier boot"
-	if fi, err := os.Stat(contract.LastGood); err == nil {
+	if fi, err := os.Stat(path); err == nil {
 		when = fi.ModTime().UTC().Format(time.DateTime + " UTC")
 	}
-	return cfg, "the last good config (" + contract.LastGood + ", " + when + ")"
+	return cfg, "the last good config (" + path + ", " + when + ")"
 }
 
 func saveLastGood(st *state, cfg config.Config) {
 	data, err := config.Marshal(cfg)
 	if err == nil {
-		err = writeFileAtomic(contract.LastGood, data, 0o600)
+		err = writeFileAtomic(st.opts.LastGood, data, 0o600)
 	}
 	if err != nil {
 		st.log.Printf("saving the last good cloud-config: %v", err)
@@ -99,16 +99,16 @@ func saveLastGood(st *state, cfg config.Config) {
 }
 
 // writeApplied leaves the applied config where services read it.
-func writeApplied(cfg config.Config) error {
+func writeApplied(o options, cfg config.Config) error {
 	data, err := config.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("writing the applied cloud-config: %w", err)
 	}
 	// It may hold secrets (write_files): root and the docker group only.
-	if err := os.WriteFile(contract.Config, data, 0o640); err != nil {
+	if err := os.WriteFile(o.Config, data, 0o640); err != nil {
 		return fmt.Errorf("writing the applied cloud-config: %w", err)
 	}
-	return os.Chown(contract.Config, 0, contract.DockerGID)
+	return o.chown(o.Config, 0, contract.DockerGID)
 }
 
 // configSources reads every source there is, in merge order. The config
@@ -117,34 +117,34 @@ func writeApplied(cfg config.Config) error {
 func configSources(ctx context.Context, st *state) ([]config.Source, error) {
 	var srcs []config.Source
 	var errs []error
-	if data, err := os.ReadFile(contract.StateConfig); err == nil {
-		srcs = append(srcs, config.Source{Name: contract.StateConfig, Data: data})
+	if data, err := os.ReadFile(st.opts.StateConfig); err == nil {
+		srcs = append(srcs, config.Source{Name: st.opts.StateConfig, Data: data})
 	} else if !os.IsNotExist(err) {
-		errs = append(errs, fmt.Errorf("reading %s: %w", contract.StateConfig, err))
+		errs = append(errs, fmt.Errorf("reading %s: %w", st.opts.StateConfig, err))
 	}
-	if dev, data, err := datasource.FindNoCloud(datasource.BlockDevices(procsys.Host)); err != nil {
+	if dev, data, err := st.opts.configDrive(st.opts.proc); err != nil {
 		errs = append(errs, err)
 	} else if dev != "" {
 		st.log.Printf("cloud-config: config drive %s", dev)
-		srcs = append(srcs, keepSource("20-cidata.yml", "cidata:"+dev+" user-data", data))
+		srcs = append(srcs, keepSource(st.opts.ConfigDir, "20-cidata.yml", "cidata:"+dev+" user-data", data))
 	}
 	if src, ok := st.cmdline.Args[cmdlineConfig]; ok {
 		data, err := fetchCmdlineConfig(ctx, st, src)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s=%s: %w", cmdlineConfig, src, err))
 		} else {
-			srcs = append(srcs, keepSource("30-cmdline.yml", cmdlineConfig+"="+src, data))
+			srcs = append(srcs, keepSource(st.opts.ConfigDir, "30-cmdline.yml", cmdlineConfig+"="+src, data))
 		}
 	}
 	return srcs, errors.Join(errs...)
 }
 
-// keepSource copies a boot-time source to /run/ros/config.d/FILE, its
-// first line naming where it came from.
-func keepSource(file, name string, data []byte) config.Source {
-	_ = os.MkdirAll(contract.ConfigDir, 0o755)
-	_ = os.WriteFile(filepath.Join(contract.ConfigDir, file), data, 0o600)
-	_ = os.WriteFile(filepath.Join(contract.ConfigDir, file+".source"), []byte(name+"\n"), 0o644)
+// keepSource copies a boot-time source to DIR/FILE (/run/ros/config.d),
+// and names where it came from in DIR/FILE.source.
+func keepSource(dir, file, name string, data []byte) config.Source {
+	_ = os.MkdirAll(dir, 0o755)
+	_ = os.WriteFile(filepath.Join(dir, file), data, 0o600)
+	_ = os.WriteFile(filepath.Join(dir, file+".source"), []byte(name+"\n"), 0o644)
 	return config.Source{Name: name, Data: data}
 }
 
@@ -159,8 +159,8 @@ func fetchCmdlineConfig(ctx context.Context, st *state, src string) ([]byte, err
 	return datasource.Fetch(ctx, src)
 }
 
-func loadServiceFiles() (builtin, catalog services.File, err error) {
-	files, err := svcrun.ReadFiles(contract.ServicesFile, contract.CatalogFile)
+func loadServiceFiles(p paths) (builtin, catalog services.File, err error) {
+	files, err := svcrun.ReadFiles(p.ServicesFile, p.CatalogFile)
 	if err != nil {
 		return nil, nil, err
 	}

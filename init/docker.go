@@ -13,7 +13,6 @@ import (
 
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/contract"
-	"github.com/ros-os/ros/internal/dockerd"
 	"github.com/ros-os/ros/internal/services"
 )
 
@@ -46,23 +45,21 @@ func startSystemDocker(ctx context.Context, st *state) error {
 	return nil
 }
 
-func runSystemDocker(ctx context.Context, st *state, args, env []string) (*client.Client, error) {
-	st.sysDocker = &dockerd.Daemon{Name: "System Docker", Socket: contract.SystemDockerSock,
-		Args: append(append([]string(nil), systemDockerArgs...), args...), Env: env,
-		Logf: st.log.Printf, Start: st.reaper}
+func runSystemDocker(ctx context.Context, st *state, args, env []string) (engine, error) {
+	st.sysDocker = st.opts.systemDocker(append(append([]string(nil), systemDockerArgs...), args...), env, st.log.Printf)
 	return st.sysDocker.Run(ctx, 60*time.Second)
 }
 
 // loadImages loads each service image archive whose ros/NAME:TAG System
 // Docker does not have yet: once per OS version, not on every boot.
 func loadImages(ctx context.Context, st *state) error {
-	return loadArchives(ctx, st, st.sys, contract.ImagesDir, func(name string) string {
+	return loadArchives(ctx, st, st.sys, st.opts.ImagesDir, func(name string) string {
 		return "ros/" + name + ":" + services.ImageTag(buildinfo.Version)
 	})
 }
 
 // loadArchives loads each DIR/NAME.tar whose image ref(NAME) cli lacks.
-func loadArchives(ctx context.Context, st *state, cli *client.Client, dir string, ref func(string) string) error {
+func loadArchives(ctx context.Context, st *state, cli engine, dir string, ref func(string) string) error {
 	archives, err := filepath.Glob(filepath.Join(dir, "*.tar"))
 	if err != nil {
 		return err
@@ -80,7 +77,7 @@ func loadArchives(ctx context.Context, st *state, cli *client.Client, dir string
 	return nil
 }
 
-func loadImage(ctx context.Context, cli *client.Client, archive string) error {
+func loadImage(ctx context.Context, cli engine, archive string) error {
 	f, err := os.Open(archive)
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", archive, err)

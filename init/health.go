@@ -5,15 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
-	"github.com/docker/docker/client"
-
 	"github.com/ros-os/ros/internal/buildinfo"
-	"github.com/ros-os/ros/internal/contract"
-	"github.com/ros-os/ros/internal/dockerd"
-	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/slot"
 )
 
@@ -29,19 +25,20 @@ type BootReport struct {
 	MemUsedMB  int               `json:"mem_used_mb"`
 }
 
+// waitUserDocker waits for User Docker's API, failing at once if its
+// service dies, and loads the user images it lacks.
 func waitUserDocker(ctx context.Context, st *state) error {
-	cli, err := client.NewClientWithOpts(client.WithHost("unix://"+contract.UserDockerSock), client.WithAPIVersionNegotiation())
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := dockerd.WaitAPI(wctx, cli, serviceDied(wctx, st, "docker"), 120*time.Second); err != nil {
+	cli, err := st.opts.userDocker(wctx, serviceDied(wctx, st, "docker"))
+	if err != nil {
 		return fmt.Errorf("User Docker: %w", err)
 	}
+	if c, ok := cli.(io.Closer); ok {
+		defer c.Close()
+	}
 	st.mark("user-docker")
-	return loadArchives(ctx, st, cli, contract.UserImages, func(name string) string { return name + ":latest" })
+	return loadArchives(ctx, st, cli, st.opts.UserImages, func(name string) string { return name + ":latest" })
 }
 
 // checkHealth is the gate: System Docker answers and every long-running
@@ -57,7 +54,7 @@ func checkHealth(ctx context.Context, st *state) error {
 	if err != nil {
 		return err
 	}
-	time.Sleep(healthSettle) // a crash-looping service shows up as restarts
+	time.Sleep(st.opts.healthSettle) // a crash-looping service shows up as restarts
 	after, err := serviceRestarts(ctx, st)
 	if err != nil {
 		return err
@@ -93,8 +90,8 @@ func serviceRestarts(ctx context.Context, st *state) (map[string]int, error) {
 
 func writeBootJSON(st *state) {
 	r := BootReport{Version: buildinfo.Version, Slot: st.cmdline.Slot, Healthy: st.failed == "",
-		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok", MemUsedMB: procsys.Host.MemUsedMB()}
-	if b, err := os.ReadFile(contract.StateDegraded); err == nil {
+		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok", MemUsedMB: st.opts.proc.MemUsedMB()}
+	if b, err := os.ReadFile(st.opts.StateDegraded); err == nil {
 		r.State = string(b)
 	}
 	if st.sys != nil {
@@ -105,8 +102,8 @@ func writeBootJSON(st *state) {
 		}
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
-	if err := os.WriteFile(contract.BootJSON, append(b, '\n'), 0o644); err != nil {
-		st.log.Printf("writing %s: %v", contract.BootJSON, err)
+	if err := os.WriteFile(st.opts.BootJSON, append(b, '\n'), 0o644); err != nil {
+		st.log.Printf("writing %s: %v", st.opts.BootJSON, err)
 	}
 	if r.Healthy {
 		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy; %d MB in use",

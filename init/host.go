@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/init/kmod"
 	"github.com/ros-os/ros/internal/contract"
@@ -15,39 +14,39 @@ import (
 
 func setupHost(_ context.Context, st *state) error {
 	name := "ros"
-	if b, err := os.ReadFile("/etc/hostname"); err == nil && strings.TrimSpace(string(b)) != "" {
+	if b, err := os.ReadFile(st.opts.Hostname); err == nil && strings.TrimSpace(string(b)) != "" {
 		name = strings.TrimSpace(string(b))
 	}
 	if st.cfg.Hostname != "" {
 		name = st.cfg.Hostname
 	}
-	if err := unix.Sethostname([]byte(name)); err != nil {
+	if err := st.opts.sethostname([]byte(name)); err != nil {
 		return fmt.Errorf("setting the hostname: %w", err)
 	}
-	if err := st.reaper.Run(exec.Command("ip", "link", "set", "lo", "up")); err != nil {
+	if err := st.opts.reaper.Run(exec.Command("ip", "link", "set", "lo", "up")); err != nil {
 		return fmt.Errorf("bringing up lo: %w", err)
 	}
-	return linkResolvConf()
+	return linkResolvConf(st.opts.ResolvConf)
 }
 
-// linkResolvConf points /etc/resolv.conf at the file the network service
-// writes, unless the user replaced it with a file of their own.
-func linkResolvConf() error {
-	if target, err := os.Readlink("/etc/resolv.conf"); err == nil && target == contract.Resolv {
+// linkResolvConf points /etc/resolv.conf (at path) at the file the network
+// service writes, unless the user replaced it with a file of their own.
+func linkResolvConf(path string) error {
+	if target, err := os.Readlink(path); err == nil && target == contract.Resolv {
 		return nil
 	}
-	if fi, err := os.Lstat("/etc/resolv.conf"); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
 		return nil
 	}
-	_ = os.Remove("/etc/resolv.conf")
-	if err := os.Symlink(contract.Resolv, "/etc/resolv.conf"); err != nil {
+	_ = os.Remove(path)
+	if err := os.Symlink(contract.Resolv, path); err != nil {
 		return fmt.Errorf("linking /etc/resolv.conf: %w", err)
 	}
 	return nil
 }
 
 func loadModules(_ context.Context, st *state) error {
-	b, err := os.ReadFile(contract.ModulesFile)
+	b, err := os.ReadFile(st.opts.ModulesFile)
 	if err != nil {
 		return fmt.Errorf("reading the module list: %w", err)
 	}
@@ -55,5 +54,5 @@ func loadModules(_ context.Context, st *state) error {
 	if err != nil {
 		return err
 	}
-	return kmod.Load("/usr/lib/modules/"+rel, strings.Fields(string(b))...)
+	return st.opts.loadKmods(filepath.Join(st.opts.KernelModules, rel), strings.Fields(string(b))...)
 }

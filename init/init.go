@@ -12,18 +12,13 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/ros-os/ros/internal/kmsg"
-	"github.com/ros-os/ros/internal/procsys"
-
-	"github.com/docker/docker/client"
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/init/reaper"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
-	"github.com/ros-os/ros/internal/dockerd"
+	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/services"
-	"github.com/ros-os/ros/upgrader/slotstate"
 )
 
 // step is one stage of bringing the system up; they run in table order.
@@ -34,19 +29,20 @@ type step struct {
 
 // state is what the steps share.
 type state struct {
-	log          *kmsg.Logger
+	opts         options
+	log          logger
 	cmdline      procsys.Cmdline
 	cfg          config.Config // the cloud-config applied at this boot
 	serviceFile  services.File // the services to run: built-in, catalog, config
 	coreServices services.File // the built-in ones, which the health gate covers
-	reaper       *reaper.Reaper
-	sysDocker    *dockerd.Daemon
-	sys          *client.Client
+	sysDocker    daemon
+	sys          engine
 	milestones   []Milestone
-	services     []string // long-running core services that started, in start order
-	serviceErrs  []error  // core services that failed to start
-	failed       string   // the step that failed, if any
-	reason       string   // why it failed
+	services     []string           // long-running core services that started, in start order
+	serviceErrs  []error            // core services that failed to start
+	cancel       context.CancelFunc // stops the boot steps; runcmd runs on under their context
+	failed       string             // the step that failed, if any
+	reason       string             // why it failed
 }
 
 var steps = []step{
@@ -72,34 +68,49 @@ var steps = []step{
 func Main() {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGPWR)
-	st := &state{log: newLogger(), reaper: reaper.New()}
 	os.Setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+	run(defaultOptions(reaper.New()), steps, sigs)
+	select {} // reboot(2) failed: PID 1 must not exit
+}
+
+// run boots with the table of steps, hands the verdict to boot assessment
+// and shuts down: at once if assessment gives this slot up, else on a
+// signal.
+func run(opts options, table []step, sigs <-chan os.Signal) {
+	st := &state{opts: opts, log: opts.newLogger()}
+	boot(st, table)
+	if assess(st) {
+		shutdown(st, unix.SIGTERM)
+		return
+	}
+	writeBootJSON(st)
+	shutdown(st, <-sigs)
+}
+
+// boot runs the table of steps, failing the health gate if they are not
+// done within its timeout (the gate's software watchdog).
+func boot(st *state, table []step) {
 	ctx, cancel := context.WithCancel(context.Background())
+	st.cancel = cancel
 	done := make(chan struct{})
 	go func() {
-		runSteps(ctx, st)
+		runSteps(ctx, st, table)
 		close(done)
 	}()
 	select {
 	case <-done:
-	case <-time.After(gateTimeout): // the software watchdog of the health gate
-		stopSteps(cancel, done, st)
-		st.failed, st.reason = "health gate", fmt.Sprintf("not healthy %s after init started", gateTimeout)
+	case <-time.After(st.opts.gateTimeout):
+		stopSteps(done, st)
+		st.failed, st.reason = "health gate", fmt.Sprintf("not healthy %s after init started", st.opts.gateTimeout)
 		st.log.Printf("FATAL: %s", st.reason)
 	}
-	if assess(st) {
-		shutdown(st, unix.SIGTERM)
-	}
-	writeBootJSON(st)
-	sig := <-sigs
-	shutdown(st, sig)
 }
 
 // stopSteps cancels the boot steps and waits a while for them to return,
 // so the state they share with Main is no longer written to. A step stuck
 // where the context does not reach is left behind.
-func stopSteps(cancel context.CancelFunc, done <-chan struct{}, st *state) {
-	cancel()
+func stopSteps(done <-chan struct{}, st *state) {
+	st.cancel()
 	select {
 	case <-done:
 	case <-time.After(stepsStopTimeout):
@@ -113,8 +124,8 @@ const stepsStopTimeout = 30 * time.Second
 // gateTimeout bounds the boot: a slot that is not healthy by then is given up.
 const gateTimeout = 5 * time.Minute
 
-func runSteps(ctx context.Context, st *state) {
-	for _, s := range steps {
+func runSteps(ctx context.Context, st *state, table []step) {
+	for _, s := range table {
 		if ctx.Err() != nil {
 			return
 		}
@@ -129,7 +140,7 @@ func runSteps(ctx context.Context, st *state) {
 // assess hands the gate's verdict to boot assessment and reports whether
 // this slot is given up (then the machine reboots into the other one).
 func assess(st *state) bool {
-	reboot, err := slotstate.Assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
+	reboot, err := st.opts.assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
 	if err != nil {
 		st.log.Printf("boot assessment: %v", err)
 		return false
@@ -141,7 +152,7 @@ func assess(st *state) bool {
 }
 
 func readCmdline(_ context.Context, st *state) error {
-	c, err := procsys.Host.Cmdline()
+	c, err := st.opts.proc.Cmdline()
 	if err != nil {
 		return err
 	}

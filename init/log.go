@@ -2,4 +2,4 @@ package rosinit
 
 import "github.com/ros-os/ros/internal/kmsg"
 
-func newLogger() *kmsg.Logger { return kmsg.New("ros-init: ") }
+func newLogger() logger { return kmsg.New("ros-init: ") }

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-
-	"github.com/ros-os/ros/internal/contract"
-	"github.com/ros-os/ros/internal/procsys"
 )
 
 // Milestone is a named point of the boot and the uptime it was reached at.
@@ -17,10 +14,10 @@ type Milestone struct {
 
 // mark records a milestone in the milestones file and on the console.
 func (st *state) mark(name string) {
-	m := Milestone{name, procsys.Host.Uptime()}
+	m := Milestone{name, st.opts.proc.Uptime()}
 	st.milestones = append(st.milestones, m)
 	st.log.Printf("milestone %s at %.2f s", name, m.Uptime)
-	f, err := os.OpenFile(contract.Milestones, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(st.opts.Milestones, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return
 	}

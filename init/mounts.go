@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -30,33 +31,46 @@ var systemMounts = []mount{
 	{"cgroup2", "/sys/fs/cgroup", "cgroup2", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, "nsdelegate"},
 }
 
+// runDirs are the directories the services and the tools expect.
+var runDirs = []string{"/run/ros/net", "/run/lock", "/var/log", contract.RecordDir, "/run/docker", "/run/system-docker", "/state/ros"}
+
 func mountSystem(_ context.Context, st *state) error {
-	for _, m := range systemMounts {
-		if procsys.IsMountPoint(m.target) {
-			continue
-		}
-		if err := os.MkdirAll(m.target, 0o755); err != nil {
-			return fmt.Errorf("creating %s: %w", m.target, err)
-		}
-		if err := unix.Mount(m.source, m.target, m.fstype, m.flags, m.data); err != nil {
-			return fmt.Errorf("mounting %s: %w", m.target, err)
-		}
+	if err := mountAll(st.opts); err != nil {
+		return err
 	}
-	for _, d := range []string{"/run/ros/net", "/run/lock", "/var/log", contract.RecordDir, "/run/docker", "/run/system-docker", "/state/ros"} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	for _, d := range runDirs {
+		if err := os.MkdirAll(filepath.Join(st.opts.Root, d), 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
-	if err := touch(contract.Resolv); err != nil {
+	if err := touch(st.opts.Resolv); err != nil {
 		return err
 	}
-	st.log = newLogger() // /dev/kmsg exists now
+	st.log = st.opts.newLogger() // /dev/kmsg exists now
 	st.log.Printf("%s: system stage", buildinfo.String())
-	st.milestones = readMilestones(contract.Milestones)
+	st.milestones = readMilestones(st.opts.Milestones)
 	for _, m := range st.milestones {
 		st.log.Printf("milestone %s at %.2f s", m.Name, m.Uptime)
 	}
 	st.mark("system")
+	return nil
+}
+
+// mountAll mounts the system filesystems under o.Root; an existing mount
+// is left alone.
+func mountAll(o options) error {
+	for _, m := range systemMounts {
+		target := filepath.Join(o.Root, m.target)
+		if procsys.IsMountPoint(target) {
+			continue
+		}
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", m.target, err)
+		}
+		if err := o.mount(m.source, target, m.fstype, m.flags, m.data); err != nil {
+			return fmt.Errorf("mounting %s: %w", m.target, err)
+		}
+	}
 	return nil
 }
 

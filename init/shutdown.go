@@ -7,8 +7,6 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"golang.org/x/sys/unix"
-
-	"github.com/ros-os/ros/internal/contract"
 )
 
 // Signals PID 1 takes, as busybox init does: SIGTERM and SIGINT (also
@@ -41,7 +39,8 @@ func shutdownOrder(started []string) []string {
 }
 
 // shutdown stops User Docker, the services and System Docker in order,
-// syncs, makes STATE read-only and reboots or powers off.
+// syncs, makes STATE read-only and reboots or powers off. It returns only
+// if reboot(2) fails.
 func shutdown(st *state, sig os.Signal) {
 	cmd, what := rebootCmd(sig)
 	st.log.Printf("%s: stopping services", what)
@@ -52,15 +51,14 @@ func shutdown(st *state, sig os.Signal) {
 		st.sysDocker.Stop(20 * time.Second)
 	}
 	unix.Sync()
-	if err := unix.Mount("", contract.State, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+	if err := st.opts.mount("", st.opts.State, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
 		st.log.Printf("making STATE read-only: %v", err)
 	}
 	unix.Sync()
 	st.log.Printf("%s", what)
-	if err := unix.Reboot(cmd); err != nil {
+	if err := st.opts.reboot(cmd); err != nil {
 		st.log.Printf("reboot(2): %v", err)
 	}
-	select {}
 }
 
 func stopServices(st *state) {

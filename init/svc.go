@@ -6,7 +6,6 @@ import (
 	"reflect"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/client"
 
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/services"
@@ -63,7 +62,7 @@ func startService(ctx context.Context, st *state, name string, svc services.Serv
 
 // removeStale removes service containers of another OS version or of a
 // service that is no longer defined.
-func removeStale(ctx context.Context, cli *client.Client, file services.File) error {
+func removeStale(ctx context.Context, cli engine, file services.File) error {
 	list, err := cli.ContainerList(ctx, container.ListOptions{All: true})
 	if err != nil {
 		return fmt.Errorf("listing containers: %w", err)
@@ -83,7 +82,7 @@ func removeStale(ctx context.Context, cli *client.Client, file services.File) er
 	return nil
 }
 
-func waitOneshots(ctx context.Context, cli *client.Client, file services.File, level []string) error {
+func waitOneshots(ctx context.Context, cli engine, file services.File, level []string) error {
 	for _, name := range level {
 		if !file[name].Oneshot {
 			continue

@@ -18,7 +18,7 @@ const (
 )
 
 func startWatchdog(_ context.Context, st *state) error {
-	f, err := os.OpenFile(watchdogDev, os.O_WRONLY, 0)
+	f, err := os.OpenFile(st.opts.Watchdog, os.O_WRONLY, 0)
 	if err != nil {
 		st.log.Printf("no hardware watchdog (%v): the health gate's timeout is the only one", err)
 		return nil

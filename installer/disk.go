@@ -10,6 +10,7 @@ import (
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/progress"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -65,7 +66,7 @@ func (in *install) part(label string) (partitions.Placed, error) {
 // as it goes, and syncs. A failure leaves no boot entry pointing at it: the
 // ESP is written only after this.
 func (in *install) writeSlot(context.Context) error {
-	sec, err := partitions.OpenPart(in.target.Path, partitions.RootLabel("a"))
+	sec, err := partitions.OpenPart(in.target.Path, partitions.RootLabel(slot.A))
 	if err != nil {
 		return fmt.Errorf("opening slot a: %w", err)
 	}

@@ -16,19 +16,18 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
-	"github.com/ros-os/ros/images/builder"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
 
-// ESP paths of systemd-boot and of each slot's kernel and initramfs.
+// ESP paths of systemd-boot (each slot's kernel and initramfs go to
+// bootloader.SlotDir).
 const (
 	efiBoot    = "EFI/BOOT/BOOTX64.EFI"
 	efiSystemd = "EFI/systemd/systemd-bootx64.efi"
 	loaderTime = 0 // boot the chosen entry at once; hold a key for the menu
 )
-
-// SlotDir is the directory of a slot's kernel and initramfs on the ESP.
-func SlotDir(slot string) string { return "ros/" + slot }
 
 // esp writes files into a FAT filesystem at an offset of a disk or image
 // with mtools, the same way for /dev/vda and disk.img.
@@ -104,10 +103,10 @@ func mkfsVfat(path string, p partitions.Placed) error {
 
 func (in *install) putBootloader(e *esp, tmp string) error {
 	efi := filepath.Join(tmp, "systemd-bootx64.efi")
-	if err := in.extractFromSlot(builder.BootEFI, efi); err != nil {
+	if err := in.extractFromSlot(contract.BootEFI, efi); err != nil {
 		return err
 	}
-	if err := e.mkdir("EFI", "EFI/BOOT", "EFI/systemd", "loader", "loader/entries", "ros", SlotDir("a")); err != nil {
+	if err := e.mkdir("EFI", "EFI/BOOT", "EFI/systemd", "loader", bootloader.EntriesDir, "ros", bootloader.SlotDir(slot.A)); err != nil {
 		return err
 	}
 	for _, dst := range []string{efiBoot, efiSystemd} {
@@ -121,9 +120,10 @@ func (in *install) putBootloader(e *esp, tmp string) error {
 	return e.putBytes(tmp, []byte("type1\n"), "loader/entries.srel")
 }
 
-// extractFromSlot copies a file out of the squashfs in slot A.
+// extractFromSlot copies a file, named by its path on the running system,
+// out of the squashfs in slot A.
 func (in *install) extractFromSlot(path, dst string) error {
-	p, err := in.part(partitions.RootLabel("a"))
+	p, err := in.part(partitions.RootLabel(slot.A))
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (in *install) extractFromSlot(path, dst string) error {
 	if err != nil {
 		return fmt.Errorf("reading slot a: %w", err)
 	}
-	src, err := fs.OpenFile(path, os.O_RDONLY)
+	src, err := fs.OpenFile(strings.TrimPrefix(path, "/"), os.O_RDONLY) // go-diskfs wants it relative
 	if err != nil {
 		return fmt.Errorf("reading %s from slot a: %w", path, err)
 	}
@@ -166,7 +166,7 @@ func (in *install) putSlotFiles(e *esp, tmp string) error {
 		if err := extractPart(in.img, p.mt, local); err != nil {
 			return err
 		}
-		if err := e.put(local, SlotDir("a")+"/"+p.name); err != nil {
+		if err := e.put(local, bootloader.SlotDir(slot.A)+"/"+p.name); err != nil {
 			return err
 		}
 	}
@@ -185,6 +185,6 @@ func extractPart(img v1.Image, mt types.MediaType, dst string) error {
 // putEntry writes slot A's boot entry, without a tries counter: a fresh
 // install is good by definition.
 func (in *install) putEntry(e *esp, tmp string) error {
-	entry := bootloader.SlotEntry("a", in.cfg.Version, strings.TrimSpace(in.cfg.Cmdline+" "+in.o.Append))
+	entry := bootloader.SlotEntry(slot.A, in.cfg.Version, strings.TrimSpace(in.cfg.Cmdline+" "+in.o.Append))
 	return e.putBytes(tmp, entry.Render(), bootloader.EntriesDir+"/"+entry.FileName())
 }

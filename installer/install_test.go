@@ -15,12 +15,11 @@ import (
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/testimage"
+	"github.com/ros-os/ros/internal/testutil/need"
 	"github.com/ros-os/ros/partitions"
 )
 
 const diskSize = 3 << 30
-
-func needTools(t *testing.T, tools ...string) { t.Helper(); testimage.NeedTools(t, tools...) }
 
 // testImage is a small but real OS image for arch, in an OCI layout.
 func testImage(t *testing.T, arch string) string {
@@ -45,7 +44,7 @@ func write(t *testing.T, path string, data []byte) {
 
 func runInstall(t *testing.T, o Options) (*Report, error) {
 	t.Helper()
-	needTools(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz")
+	need.OnPath(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz")
 	return Install(context.Background(), o)
 }
 
@@ -73,8 +72,7 @@ func TestInstallImageFile(t *testing.T) {
 // disk and reads the ESP back with mtools.
 func checkDisk(t *testing.T, disk string, rep *Report) {
 	t.Helper()
-	needTools(t, "sgdisk", "fsck.fat", "e2fsck", "unsquashfs", "mtype")
-	if out, err := runOut("sgdisk", "-v", disk); err != nil || !strings.Contains(string(out), "No problems found") {
+	if out, err := runOut(need.Tool(t, "sgdisk"), "-v", disk); err != nil || !strings.Contains(string(out), "No problems found") {
 		t.Fatalf("sgdisk -v: %v\n%s", err, out)
 	}
 	table, err := partitions.Read(disk)
@@ -82,15 +80,15 @@ func checkDisk(t *testing.T, disk string, rep *Report) {
 		t.Fatal(err)
 	}
 	esp, _ := partitions.Find(table, partitions.LabelESP)
-	if out, err := runOut("fsck.fat", "-n", extract(t, disk, esp)); err != nil {
+	if out, err := runOut(need.Tool(t, "fsck.fat"), "-n", extract(t, disk, esp)); err != nil {
 		t.Fatalf("fsck.fat -n: %v\n%s", err, out)
 	}
 	state, _ := partitions.Find(table, partitions.LabelState)
-	if out, err := runOut("e2fsck", "-fn", disk+"?offset="+strconv.FormatInt(state.Offset(), 10)); err != nil {
+	if out, err := runOut(need.Tool(t, "e2fsck"), "-fn", disk+"?offset="+strconv.FormatInt(state.Offset(), 10)); err != nil {
 		t.Fatalf("e2fsck -fn: %v\n%s", err, out)
 	}
 	slot, _ := partitions.Find(table, partitions.RootLabel("a"))
-	if out, err := runOut("unsquashfs", "-s", "-o", strconv.FormatInt(slot.Offset(), 10), disk); err != nil {
+	if out, err := runOut(need.Tool(t, "unsquashfs"), "-s", "-o", strconv.FormatInt(slot.Offset(), 10), disk); err != nil {
 		t.Fatalf("unsquashfs -s: %v\n%s", err, out)
 	}
 	entry := espFile(t, disk, esp, "loader/entries/ros-a.conf")
@@ -130,7 +128,7 @@ func extract(t *testing.T, disk string, p partitions.Placed) string {
 
 func espFile(t *testing.T, disk string, esp partitions.Placed, path string) string {
 	t.Helper()
-	cmd := exec.Command("mtype", "-i", disk+"@@"+strconv.FormatInt(esp.Offset(), 10), "::/"+path)
+	cmd := exec.Command(need.Tool(t, "mtype"), "-i", disk+"@@"+strconv.FormatInt(esp.Offset(), 10), "::/"+path)
 	cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1", "MTOOLSRC=/dev/null")
 	out, err := cmd.Output()
 	if err != nil {
@@ -143,7 +141,7 @@ func stateFile(t *testing.T, disk, path string) string {
 	t.Helper()
 	table, _ := partitions.Read(disk)
 	state, _ := partitions.Find(table, partitions.LabelState)
-	out, err := exec.Command("debugfs", "-R", "cat /"+path, disk+"?offset="+strconv.FormatInt(state.Offset(), 10)).Output()
+	out, err := exec.Command(need.Tool(t, "debugfs"), "-R", "cat /"+path, disk+"?offset="+strconv.FormatInt(state.Offset(), 10)).Output()
 	if err != nil {
 		t.Fatalf("debugfs: %v", err)
 	}
@@ -247,11 +245,9 @@ func head(t *testing.T, path string) []byte {
 // The block-device path: install onto a loop device, then check the disk
 // through its backing file with the same tools.
 func TestInstallLoopDevice(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("loop devices need root")
-	}
+	need.Root(t)
 	ref := testImage(t, "amd64")
-	dev := attachTargetLoop(t, "losetup", diskSize, 512)
+	dev := attachTargetLoop(t, diskSize, 512)
 	rep, err := runInstall(t, Options{Device: dev, Image: ref})
 	if err != nil {
 		t.Fatal(err)

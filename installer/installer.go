@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -115,7 +116,7 @@ func (in *install) resolve(context.Context) error {
 
 func (in *install) slotSize() int64 {
 	for _, p := range in.layout() {
-		if p.Name == partitions.RootLabel("a") {
+		if p.Name == partitions.RootLabel(slot.A) {
 			return p.Size
 		}
 	}

@@ -6,15 +6,17 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/partitions"
 )
 
-// CloudConfigPath is where the install-time cloud-config lives on STATE.
-const CloudConfigPath = "ros/cloud-config.yml"
+// CloudConfigPath is where the install-time cloud-config lives on STATE,
+// relative to its root: the running system reads it as contract.StateConfig.
+const CloudConfigPath = contract.OnStateConfig
 
 // seedState lays out the first contents of STATE in dir.
 func seedState(dir, cloudConfig string) error {
-	if err := os.MkdirAll(filepath.Join(dir, "ros"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, contract.StateRosDir), 0o755); err != nil {
 		return fmt.Errorf("seeding STATE: %w", err)
 	}
 	if cloudConfig == "" {

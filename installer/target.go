@@ -1,19 +1,18 @@
 package installer
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -67,7 +66,7 @@ func OpenTarget(path string, size, minSize int64, force bool) (*Target, error) {
 	case fi.Mode().IsRegular():
 		return openImage(path, fi.Size(), size, minSize, force)
 	case fi.Mode()&fs.ModeType == fs.ModeDevice: // a block device
-		return hostSystem.openDevice(path, fi, size, minSize, force)
+		return openDevice(procsys.Host, path, fi, size, minSize, force)
 	}
 	return nil, notDisk(path, fi.Mode())
 }
@@ -135,25 +134,17 @@ func tooSmall(path string, size, minSize int64) error {
 	return fmt.Errorf("%s: %w", path, &partitions.DiskTooSmallError{Size: size, Min: minSize})
 }
 
-// system is where OpenTarget learns how the kernel uses a block device.
-// Tests point it at a fake tree.
-type system struct {
-	sysfs     string // /sys
-	mountinfo string // /proc/self/mountinfo
-	swaps     string // /proc/swaps
-}
-
-var hostSystem = system{sysfs: "/sys", mountinfo: "/proc/self/mountinfo", swaps: "/proc/swaps"}
-
-func (s system) openDevice(path string, fi fs.FileInfo, size, minSize int64, force bool) (*Target, error) {
+// openDevice checks the block device at path, asking sys how the kernel
+// uses it, and opens it exclusively while it reads its size and header.
+func openDevice(sys procsys.FS, path string, fi fs.FileInfo, size, minSize int64, force bool) (*Target, error) {
 	if size > 0 {
 		return nil, refuse(ErrBadSize, "%s is a block device: leave out --size, it is for image files", path)
 	}
 	dev := uint64(fi.Sys().(*syscall.Stat_t).Rdev)
-	if err := s.checkWholeDisk(path, dev); err != nil {
+	if err := checkWholeDisk(sys, path, dev); err != nil {
 		return nil, err
 	}
-	if err := s.checkUnused(path, dev); err != nil {
+	if err := checkUnused(sys, path, dev); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_EXCL, 0)
@@ -192,219 +183,86 @@ func deviceTarget(path string, f *os.File) (*Target, error) {
 	return &Target{Path: path, Size: int64(size), Block: true, SectorSize: int64(ss)}, nil
 }
 
-// blockDev is a block device as sysfs shows it.
-type blockDev struct {
-	name string // vda, vda1
-	dir  string // its sysfs directory
-}
-
-// path is the device node; sysfs writes "cciss!c0d0" for /dev/cciss/c0d0.
-func (b blockDev) path() string { return "/dev/" + strings.ReplaceAll(b.name, "!", "/") }
-
-// devDir is the sysfs directory of the block device numbered dev.
-func (s system) devDir(dev uint64) string {
-	return filepath.Join(s.sysfs, "dev", "block", fmt.Sprintf("%d:%d", unix.Major(dev), unix.Minor(dev)))
-}
-
 // checkWholeDisk refuses a partition. Without sysfs it cannot tell and
 // lets the device pass.
-func (s system) checkWholeDisk(path string, dev uint64) error {
-	dir := s.devDir(dev)
-	if _, err := os.Stat(filepath.Join(dir, "partition")); err != nil {
+func checkWholeDisk(sys procsys.FS, path string, dev uint64) error {
+	disk, ok := sys.PartitionOf(dev)
+	switch {
+	case !ok:
 		return nil
-	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
+	case disk.Name == "":
 		return refuse(ErrNotDisk, "%s is a partition: give the whole disk", path)
 	}
-	disk := blockDev{name: filepath.Base(filepath.Dir(real))}
-	return refuse(ErrNotDisk, "%s is a partition: give the whole disk, e.g. %s", path, disk.path())
-}
-
-// family returns the whole disk numbered dev and its partitions, by
-// device number. Without sysfs it knows nothing.
-func (s system) family(dev uint64) map[uint64]blockDev {
-	dir := s.devDir(dev)
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil
-	}
-	fam := map[uint64]blockDev{dev: {name: filepath.Base(real), dir: dir}}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		sub := filepath.Join(dir, e.Name())
-		if _, err := os.Stat(filepath.Join(sub, "partition")); err != nil {
-			continue
-		}
-		if d, err := readDevNumber(filepath.Join(sub, "dev")); err == nil {
-			fam[d] = blockDev{name: e.Name(), dir: sub}
-		}
-	}
-	return fam
-}
-
-// readDevNumber reads a sysfs dev file ("259:0").
-func readDevNumber(file string) (uint64, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return 0, err
-	}
-	return parseDevNumber(strings.TrimSpace(string(b)))
-}
-
-func parseDevNumber(s string) (uint64, error) {
-	major, minor, ok := strings.Cut(s, ":")
-	a, err1 := strconv.ParseUint(major, 10, 32)
-	b, err2 := strconv.ParseUint(minor, 10, 32)
-	if !ok || err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("%q is not a device number like 8:0", s)
-	}
-	return unix.Mkdev(uint32(a), uint32(b)), nil
+	return refuse(ErrNotDisk, "%s is a partition: give the whole disk, e.g. %s", path, disk.Path())
 }
 
 // checkUnused refuses a disk that is, or has a partition that is, mounted,
 // used as swap, or held by another block device (LVM, RAID, dm-crypt).
 // Opening it exclusively would catch these too, but not say which.
-func (s system) checkUnused(path string, dev uint64) error {
-	fam := s.family(dev)
+func checkUnused(sys procsys.FS, path string, dev uint64) error {
+	fam := sys.Family(dev)
 	if fam == nil {
-		fam = map[uint64]blockDev{dev: {name: filepath.Base(path)}}
+		fam = map[uint64]procsys.BlockDev{dev: {Name: filepath.Base(path)}}
 	}
 	who := func(d uint64) string {
 		if d == dev {
 			return path
 		}
-		return fmt.Sprintf("partition %s of %s", fam[d].path(), path)
+		return fmt.Sprintf("partition %s of %s", fam[d].Path(), path)
 	}
-	if m, err := s.findMount(fam); err != nil {
+	if m, err := findMount(sys, fam); err != nil {
 		return err
 	} else if m != nil {
-		return refuse(ErrMounted, "%s is mounted on %s: unmount it first", who(m.dev), m.point)
+		return refuse(ErrMounted, "%s is mounted on %s: unmount it first", who(m.Dev), m.Point)
 	}
-	if d, err := s.findSwap(fam); err != nil {
+	if d, err := findSwap(sys, fam); err != nil {
 		return err
 	} else if d != 0 {
-		return refuse(ErrMounted, "%s is used as swap: swapoff %s first", who(d), fam[d].path())
+		return refuse(ErrMounted, "%s is used as swap: swapoff %s first", who(d), fam[d].Path())
 	}
 	for d, b := range fam {
-		if holders := readNames(b.dir, "holders"); len(holders) > 0 {
+		if holders := b.Holders(); len(holders) > 0 {
 			return refuse(ErrMounted, "%s is held by %s (LVM, RAID or dm-crypt): stop that first", who(d), strings.Join(holders, ", "))
 		}
 	}
 	return nil
 }
 
-// readNames lists the directory sub of dir, nil if dir is "" (no sysfs).
-func readNames(dir, sub string) []string {
-	if dir == "" {
-		return nil
-	}
-	entries, _ := os.ReadDir(filepath.Join(dir, sub))
-	names := make([]string, len(entries))
-	for i, e := range entries {
-		names[i] = e.Name()
-	}
-	return names
-}
-
-// mount is one line of /proc/self/mountinfo.
-type mount struct {
-	dev    uint64 // st_dev of the file system
-	point  string
-	source string // e.g. /dev/vda1
-}
-
-// findMount returns the first mount of a device of fam, its dev set to
+// findMount returns the first mount of a device of fam, its Dev set to
 // that device, or nil.
-func (s system) findMount(fam map[uint64]blockDev) (*mount, error) {
-	f, err := os.Open(s.mountinfo)
-	if err != nil {
-		return nil, fmt.Errorf("checking mounts: %w", err)
-	}
-	defer f.Close()
-	mounts, err := parseMountinfo(f)
+func findMount(sys procsys.FS, fam map[uint64]procsys.BlockDev) (*procsys.Mount, error) {
+	mounts, err := sys.Mounts()
 	if err != nil {
 		return nil, fmt.Errorf("checking mounts: %w", err)
 	}
 	for _, m := range mounts {
-		if _, ok := fam[m.dev]; ok {
+		if _, ok := fam[m.Dev]; ok {
 			return &m, nil
 		}
 		// btrfs shows an anonymous st_dev: match its source device.
-		if !strings.HasPrefix(m.source, "/dev/") {
+		if !strings.HasPrefix(m.Source, "/dev/") {
 			continue
 		}
-		if d := rdevOf(m.source); fam[d].name != "" {
-			m.dev = d
+		if d := rdevOf(m.Source); fam[d].Name != "" {
+			m.Dev = d
 			return &m, nil
 		}
 	}
 	return nil, nil
 }
 
-// parseMountinfo parses the format of proc(5) /proc/PID/mountinfo:
-// "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw".
-func parseMountinfo(r io.Reader) ([]mount, error) {
-	var mounts []mount
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		sep := -1
-		for i, f := range fields {
-			if f == "-" && i >= 6 {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || len(fields) < sep+3 {
-			return nil, fmt.Errorf("parsing mountinfo line %q", sc.Text())
-		}
-		dev, err := parseDevNumber(fields[2])
-		if err != nil {
-			return nil, fmt.Errorf("parsing mountinfo line %q: %w", sc.Text(), err)
-		}
-		mounts = append(mounts, mount{dev: dev, point: unescape(fields[4]), source: unescape(fields[sep+2])})
-	}
-	return mounts, sc.Err()
-}
-
 // findSwap returns the device of fam used as swap, or 0.
-func (s system) findSwap(fam map[uint64]blockDev) (uint64, error) {
-	f, err := os.Open(s.swaps)
-	if errors.Is(err, fs.ErrNotExist) { // a kernel without swap
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("checking swap: %w", err)
-	}
-	defer f.Close()
-	files, err := parseSwaps(f)
+func findSwap(sys procsys.FS, fam map[uint64]procsys.BlockDev) (uint64, error) {
+	files, err := sys.Swaps()
 	if err != nil {
 		return 0, fmt.Errorf("checking swap: %w", err)
 	}
 	for _, name := range files {
-		if d := rdevOf(name); fam[d].name != "" {
+		if d := rdevOf(name); fam[d].Name != "" {
 			return d, nil
 		}
 	}
 	return 0, nil
-}
-
-// parseSwaps returns the file names of /proc/swaps.
-func parseSwaps(r io.Reader) ([]string, error) {
-	var files []string
-	sc := bufio.NewScanner(r)
-	for first := true; sc.Scan(); first = false {
-		fields := strings.Fields(sc.Text())
-		if first || len(fields) == 0 {
-			continue // the header
-		}
-		files = append(files, unescape(fields[0]))
-	}
-	return files, sc.Err()
 }
 
 // rdevOf returns the device number of the block device at path, or
@@ -415,25 +273,6 @@ func rdevOf(path string) uint64 {
 		return 0
 	}
 	return st.Rdev
-}
-
-// unescape undoes the octal escapes (\040 for a space) of /proc files.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // signature is a magic string at an offset that shows a disk holds a

@@ -15,6 +15,8 @@ import (
 	diskfs "github.com/diskfs/go-diskfs"
 	"golang.org/x/sys/unix"
 
+	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/testutil/need"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -131,7 +133,7 @@ func TestOpenTargetRealSignatures(t *testing.T) {
 		{"mkswap", "mkswap", nil, "a swap area"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tool := needTargetTool(t, tc.tool)
+			tool := need.Tool(t, tc.tool)
 			path := filepath.Join(t.TempDir(), "disk.img")
 			size := targetMin
 			if tc.tool == "mkfs.vfat" && tc.args[1] == "16" {
@@ -148,7 +150,7 @@ func TestOpenTargetRealSignatures(t *testing.T) {
 		})
 	}
 	t.Run("mksquashfs", func(t *testing.T) {
-		tool := needTargetTool(t, "mksquashfs")
+		tool := need.Tool(t, "mksquashfs")
 		path := filepath.Join(t.TempDir(), "disk.img")
 		runTargetTool(t, tool, t.TempDir(), path, "-quiet", "-noappend")
 		if err := os.Truncate(path, targetMin); err != nil {
@@ -191,41 +193,6 @@ func TestSniffOrder(t *testing.T) {
 	}
 }
 
-func TestParseMountinfo(t *testing.T) {
-	in := `22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/vda2 rw
-36 22 0:45 / /mnt/my\040disk rw shared:5 master:1 - btrfs /dev/vdb1 rw,space_cache
-37 22 0:5 / /dev rw - devtmpfs devtmpfs rw
-`
-	got, err := parseMountinfo(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []mount{
-		{dev: unix.Mkdev(259, 2), point: "/", source: "/dev/vda2"},
-		{dev: unix.Mkdev(0, 45), point: "/mnt/my disk", source: "/dev/vdb1"},
-		{dev: unix.Mkdev(0, 5), point: "/dev", source: "devtmpfs"},
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("parseMountinfo =\n%v\nwant\n%v", got, want)
-	}
-	if _, err := parseMountinfo(strings.NewReader("22 1 259:2 / /\n")); err == nil {
-		t.Error("parseMountinfo accepted a short line")
-	}
-}
-
-func TestParseSwaps(t *testing.T) {
-	in := "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n" +
-		"/dev/vda3                               partition\t1048572\t\t0\t\t-2\n" +
-		"/swap\\040file                           file\t\t1048572\t\t0\t\t-3\n"
-	got, err := parseSwaps(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"/dev/vda3", "/swap file"}; fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("parseSwaps = %q, want %q", got, want)
-	}
-}
-
 // TestSystemChecks runs the partition, mount and holder checks on a fake
 // sysfs: disk vdb (252:16) with partitions vdb1 (252:17) and vdb2 (252:18).
 func TestSystemChecks(t *testing.T) {
@@ -249,14 +216,14 @@ func TestSystemChecks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := fakeSystem(t, tc.mountinfo, map[string]uint64{"vdb": disk, "vdb1": part1, "vdb2": part2})
 			if tc.holder != "" {
-				if err := os.Mkdir(filepath.Join(s.devDir(part2), "holders", tc.holder), 0o755); err != nil {
+				if err := os.Mkdir(filepath.Join(s.DevDir(part2), "holders", tc.holder), 0o755); err != nil {
 					t.Fatal(err)
 				}
 			}
 			path := "/dev/" + map[uint64]string{disk: "vdb", part1: "vdb1"}[tc.dev]
-			err := s.checkWholeDisk(path, tc.dev)
+			err := checkWholeDisk(s, path, tc.dev)
 			if err == nil {
-				err = s.checkUnused(path, tc.dev)
+				err = checkUnused(s, path, tc.dev)
 			}
 			if tc.want == nil {
 				if err != nil {
@@ -271,10 +238,10 @@ func TestSystemChecks(t *testing.T) {
 
 // fakeSystem makes a sysfs tree like the kernel's for the disk and its
 // partitions (the first name is the disk), and a mountinfo file.
-func fakeSystem(t *testing.T, mountinfo string, devs map[string]uint64) system {
-	root := t.TempDir()
-	s := system{sysfs: filepath.Join(root, "sys"), mountinfo: filepath.Join(root, "mountinfo"), swaps: filepath.Join(root, "swaps")}
-	block := filepath.Join(s.sysfs, "devices", "virtual", "block")
+func fakeSystem(t *testing.T, mountinfo string, devs map[string]uint64) procsys.FS {
+	s := procsys.FS{Root: t.TempDir()}
+	sysfs := s.Path("/sys")
+	block := filepath.Join(sysfs, "devices", "virtual", "block")
 	for name, dev := range devs {
 		dir := filepath.Join(block, name)
 		if disk := strings.TrimRight(name, "0123456789"); disk != name {
@@ -285,16 +252,16 @@ func fakeSystem(t *testing.T, mountinfo string, devs map[string]uint64) system {
 		if err := os.MkdirAll(filepath.Join(dir, "holders"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		rel, _ := filepath.Rel(filepath.Join(s.sysfs, "dev", "block"), dir)
-		if err := os.MkdirAll(filepath.Join(s.sysfs, "dev", "block"), 0o755); err != nil {
+		rel, _ := filepath.Rel(filepath.Join(sysfs, "dev", "block"), dir)
+		if err := os.MkdirAll(filepath.Join(sysfs, "dev", "block"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Symlink(rel, s.devDir(dev)); err != nil {
+		if err := os.Symlink(rel, s.DevDir(dev)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	writeTargetFile(t, s.mountinfo, "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/vda2 rw\n"+mountinfo)
-	writeTargetFile(t, s.swaps, "Filename\tType\tSize\tUsed\tPriority\n")
+	writeTargetFile(t, s.Path("/proc/self/mountinfo"), "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/vda2 rw\n"+mountinfo)
+	writeTargetFile(t, s.Path("/proc/swaps"), "Filename\tType\tSize\tUsed\tPriority\n")
 	return s
 }
 
@@ -314,13 +281,10 @@ func TestOpenTargetLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uses loop devices")
 	}
-	losetup := needTargetTool(t, "losetup")
-	if os.Geteuid() != 0 {
-		t.Skip("a loop device needs root")
-	}
+	need.Root(t)
 	for _, ss := range []int64{512, 4096} {
 		t.Run(fmt.Sprintf("empty %d", ss), func(t *testing.T) {
-			dev := attachTargetLoop(t, losetup, 4*partitions.GiB, ss)
+			dev := attachTargetLoop(t, 4*partitions.GiB, ss)
 			got, err := OpenTarget(dev, 0, targetMin, false)
 			if err != nil {
 				t.Fatal(err)
@@ -334,31 +298,31 @@ func TestOpenTargetLoop(t *testing.T) {
 		})
 	}
 	t.Run("too small", func(t *testing.T) {
-		dev := attachTargetLoop(t, losetup, partitions.GiB, 512)
+		dev := attachTargetLoop(t, partitions.GiB, 512)
 		_, err := OpenTarget(dev, 0, targetMin, false)
 		checkRefused(t, err, partitions.ErrDiskTooSmall, "at least 3 GiB")
 	})
 	t.Run("size on a device", func(t *testing.T) {
-		dev := attachTargetLoop(t, losetup, 4*partitions.GiB, 512)
+		dev := attachTargetLoop(t, 4*partitions.GiB, 512)
 		_, err := OpenTarget(dev, 4*partitions.GiB, targetMin, false)
 		checkRefused(t, err, ErrBadSize, "leave out --size")
 	})
 	t.Run("open exclusively", func(t *testing.T) {
-		dev := attachTargetLoop(t, losetup, 4*partitions.GiB, 512)
+		dev := attachTargetLoop(t, 4*partitions.GiB, 512)
 		holdExclusive(t, dev)
 		_, err := OpenTarget(dev, 0, targetMin, true)
 		checkRefused(t, err, ErrInUse, "open by another program")
 	})
 	t.Run("mounted", func(t *testing.T) {
-		mkfs := needTargetTool(t, "mkfs.ext4")
-		dev := attachTargetLoop(t, losetup, 4*partitions.GiB, 512)
+		mkfs := need.Tool(t, "mkfs.ext4")
+		dev := attachTargetLoop(t, 4*partitions.GiB, 512)
 		runTargetTool(t, mkfs, "-q", dev)
 		dir := mountTarget(t, dev)
 		_, err := OpenTarget(dev, 0, targetMin, true)
 		checkRefused(t, err, ErrMounted, dev+" is mounted on "+dir+": unmount it first")
 	})
 	t.Run("partitioned", func(t *testing.T) {
-		dev := attachTargetLoop(t, losetup, 4*partitions.GiB, 512)
+		dev := attachTargetLoop(t, 4*partitions.GiB, 512)
 		writeTargetGPT(t, dev)
 		_, err := OpenTarget(dev, 0, targetMin, false)
 		checkRefused(t, err, ErrHasData, dev+" holds a GPT partition table: use --force")
@@ -371,19 +335,19 @@ func TestOpenTargetLoop(t *testing.T) {
 
 		t.Run("partition mounted", func(t *testing.T) {
 			state := loopPartition(t, dev, 4)
-			runTargetTool(t, needTargetTool(t, "mkfs.ext4"), "-q", state)
+			runTargetTool(t, need.Tool(t, "mkfs.ext4"), "-q", state)
 			dir := mountTarget(t, state)
 			_, err := OpenTarget(dev, 0, targetMin, true)
 			checkRefused(t, err, ErrMounted, "partition "+state+" of "+dev+" is mounted on "+dir)
 		})
 		t.Run("partition swap", func(t *testing.T) {
 			slot := loopPartition(t, dev, 3)
-			runTargetTool(t, needTargetTool(t, "mkswap"), slot)
-			swapon := needTargetTool(t, "swapon")
+			runTargetTool(t, need.Tool(t, "mkswap"), slot)
+			swapon := need.Tool(t, "swapon")
 			if out, err := exec.Command(swapon, slot).CombinedOutput(); err != nil {
-				t.Skipf("cannot swapon here: %v: %s", err, out)
+				need.Missing(t, "cannot swapon here: %v: %s", err, out)
 			}
-			t.Cleanup(func() { runTargetTool(t, needTargetTool(t, "swapoff"), slot) })
+			t.Cleanup(func() { runTargetTool(t, need.Tool(t, "swapoff"), slot) })
 			_, err := OpenTarget(dev, 0, targetMin, true)
 			checkRefused(t, err, ErrMounted, "partition "+slot+" of "+dev+" is used as swap: swapoff "+slot+" first")
 		})
@@ -392,18 +356,11 @@ func TestOpenTargetLoop(t *testing.T) {
 
 // attachTargetLoop attaches a new sparse image of size bytes as a loop
 // device with sectorSize-byte sectors, detached at the end of the test.
-func attachTargetLoop(t *testing.T, losetup string, size, sectorSize int64) string {
+func attachTargetLoop(t *testing.T, size, sectorSize int64) string {
 	t.Helper()
 	img := filepath.Join(t.TempDir(), "disk.img")
 	sparse(size)(t, img)
-	out, err := exec.Command(losetup, "--find", "--show", "--partscan",
-		"--sector-size", fmt.Sprint(sectorSize), img).CombinedOutput()
-	if err != nil {
-		t.Skipf("no loop device: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { runTargetTool(t, losetup, "--detach", dev) })
-	return dev
+	return need.Loop(t, img, sectorSize)
 }
 
 // writeTargetGPT writes the ros layout on dev, as install would.
@@ -436,23 +393,23 @@ func loopPartition(t *testing.T, dev string, n int) string {
 	if _, err := os.Stat(part); err == nil {
 		return part
 	}
-	partx := needTargetTool(t, "partx")
+	partx := need.Tool(t, "partx")
 	if out, err := exec.Command(partx, "--add", dev).CombinedOutput(); err != nil {
-		t.Skipf("the kernel did not create %s and partx --add failed: %v: %s", part, err, out)
+		need.Missing(t, "the kernel did not create %s and partx --add failed: %v: %s", part, err, out)
 	}
 	if _, err := os.Stat(part); err != nil {
-		t.Skipf("the kernel has no node %s even after partx --add (no devtmpfs?)", part)
+		need.Missing(t, "the kernel has no node %s even after partx --add (no devtmpfs?)", part)
 	}
 	return part
 }
 
 // mountTarget mounts dev on a new directory, unmounted at the end of the
-// test, or skips if mounting is not possible here.
+// test. Mounting is something the machine may not allow (need.Missing).
 func mountTarget(t *testing.T, dev string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := unix.Mount(dev, dir, "ext4", 0, ""); err != nil {
-		t.Skipf("cannot mount %s here: %v", dev, err)
+		need.Missing(t, "cannot mount %s here: %v", dev, err)
 	}
 	t.Cleanup(func() {
 		if err := unix.Unmount(dir, 0); err != nil {
@@ -546,27 +503,6 @@ func snapshot(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%d bytes, %x", fi.Size(), bytes.TrimRight(b, "\x00"))
-}
-
-// needTargetTool returns the path of a real tool the test runs. Without
-// it the test is skipped, except with CI=true, where it fails: CI must
-// run it.
-func needTargetTool(t *testing.T, name string) string {
-	t.Helper()
-	if path, err := exec.LookPath(name); err == nil {
-		return path
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} { // not on a user's PATH
-		path := filepath.Join(dir, name)
-		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed; CI=true needs it", name)
-	}
-	t.Skipf("%s is not installed", name)
-	return ""
 }
 
 func runTargetTool(t *testing.T, tool string, args ...string) {

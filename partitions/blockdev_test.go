@@ -7,13 +7,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	diskfs "github.com/diskfs/go-diskfs"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 // TestBlockDevice runs Write, Read and OpenPart on a loop device, which is
@@ -23,15 +24,12 @@ func TestBlockDevice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uses a loop device")
 	}
-	losetup := needTool(t, "losetup")
-	sgdisk := needTool(t, "sgdisk")
-	partx := needTool(t, "partx")
-	if os.Geteuid() != 0 {
-		t.Skip("a loop device needs root")
-	}
+	need.Root(t)
+	sgdisk := need.Tool(t, "sgdisk")
+	partx := need.Tool(t, "partx")
 	for _, ss := range []int64{512, 4096} {
 		t.Run(fmt.Sprint(ss), func(t *testing.T) {
-			dev := attachLoop(t, losetup, newImage(t, 4*GiB), ss)
+			dev := need.Loop(t, newImage(t, 4*GiB), ss)
 			d, err := diskfs.Open(dev)
 			if err != nil {
 				t.Fatal(err)
@@ -75,24 +73,6 @@ func TestBlockDevice(t *testing.T) {
 			}
 		})
 	}
-}
-
-// attachLoop attaches img as a loop device with sectorSize-byte sectors
-// and partition scanning, detached at the end of the test.
-func attachLoop(t *testing.T, losetup, img string, sectorSize int64) string {
-	t.Helper()
-	out, err := exec.Command(losetup, "--find", "--show", "--partscan",
-		"--sector-size", fmt.Sprint(sectorSize), img).CombinedOutput()
-	if err != nil {
-		t.Skipf("no loop device: %v: %s", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		if out, err := exec.Command(losetup, "--detach", dev).CombinedOutput(); err != nil {
-			t.Errorf("detaching %s: %v: %s", dev, err, out)
-		}
-	})
-	return dev
 }
 
 // checkKernelPartitions checks that the kernel re-read the table: it has

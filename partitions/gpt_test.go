@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	diskfs "github.com/diskfs/go-diskfs"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 // newImage returns the path of a sparse, all-zero image file of size bytes.
@@ -142,7 +144,7 @@ func TestWriteKeepsGUIDs(t *testing.T) {
 // valid and hold what Write says it wrote. sgdisk reads image files with
 // 512-byte sectors only; TestBlockDevice covers 4096.
 func TestSgdisk(t *testing.T) {
-	sgdisk := needTool(t, "sgdisk")
+	sgdisk := need.Tool(t, "sgdisk")
 	path := newImage(t, 4*GiB)
 	written := writeDefault(t, path, 512, 1)
 	checkSgdisk(t, sgdisk, path, written)
@@ -183,7 +185,7 @@ func checkSgdisk(t *testing.T, sgdisk, path string, written []Placed) {
 // TestPartx checks a written image with libblkid, through partx: udev
 // makes /dev/disk/by-partlabel from what libblkid reads.
 func TestPartx(t *testing.T) {
-	partx := needTool(t, "partx")
+	partx := need.Tool(t, "partx")
 	path := newImage(t, 4*GiB)
 	written := writeDefault(t, path, 512, 1)
 	checkPartx(t, partx, path, written)
@@ -245,7 +247,7 @@ func TestProtectiveMBR(t *testing.T) {
 }
 
 func TestSgdiskLargeDisk(t *testing.T) {
-	sgdisk := needTool(t, "sgdisk")
+	sgdisk := need.Tool(t, "sgdisk")
 	path := newImage(t, 3*TiB)
 	written := writeDefault(t, path, 512, 1)
 	checkSgdisk(t, sgdisk, path, written)

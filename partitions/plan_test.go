@@ -1,8 +1,6 @@
 package partitions
 
 import (
-	"github.com/ros-os/ros/internal/slot"
-
 	"bytes"
 	"errors"
 	"flag"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"text/tabwriter"
+
+	"github.com/ros-os/ros/internal/slot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -83,7 +83,18 @@ func TestUpgradeAndRollback(t *testing.T) {
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
+	// Without sudo, rancher sees the status the upgrade published.
+	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`,
+		`(?m)^pending: ros `+regexp.QuoteMeta(v2)+` in slot b, on trial`)
+	if out := sh.run("ros os list --insecure", time.Minute); !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(v2) + `\s+\(in slot b\)`).MatchString(out) {
+		t.Errorf("ros os list as rancher does not show %s in slot b:\n%s", v2, out)
+	}
+	if out, code := sh.runStatus("ros os rollback 2>&1", time.Minute); code == "0" || !strings.Contains(out, "run it with sudo") {
+		t.Fatalf("ros os rollback as rancher: exit status %s:\n%s", code, out)
+	}
 	sh = reboot(t, vm, sh, "b")
+	// Boot assessment published the kept slot.
+	readOnlyAsUser(t, sh, v2, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+active, good`)
 	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != v2 {
 		t.Fatalf("after the upgrade, ros os version = %q, want %s", got, v2)
 	}
@@ -124,6 +135,26 @@ func TestUpgradeAndRollback(t *testing.T) {
 	}
 	if got := strings.TrimSpace(sh.run("cat ~/mine.txt /opt/mine.txt", time.Minute)); got != "mine\nmine" {
 		t.Fatalf("files in /home and /opt did not survive the upgrades and rollbacks: %q", got)
+	}
+}
+
+// readOnlyAsUser runs the read-only commands as rancher, without sudo:
+// ros os status must match every one of status (it reads the status
+// published at boot and after each change), ros os version must print
+// version and ros service list the running services.
+func readOnlyAsUser(t *testing.T, sh *shell, version string, status ...string) {
+	t.Helper()
+	out := sh.run("ros os status", time.Minute)
+	for _, re := range status {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("ros os status as rancher does not match %s:\n%s", re, out)
+		}
+	}
+	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != version {
+		t.Errorf("ros os version as rancher = %q, want %s", got, version)
+	}
+	if out := sh.run("ros service list", time.Minute); !regexp.MustCompile(`(?m)^network\s+running`).MatchString(out) {
+		t.Errorf("ros service list as rancher:\n%s", out)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,12 +37,20 @@ type Options struct {
 	Progress  io.Writer
 	Logf      func(format string, a ...any)
 
+	// Repo is remembered in the record as where upgrades come from;
+	// unset, the record keeps the one it has.
+	Repo string
+
 	// Where to write; unset, the running machine's: the inactive slot's
-	// partition found by label, the ESP mounted at ESPDir, RecordPath.
+	// partition found by label, the ESP mounted at ESPDir, RecordPath,
+	// the upgrade lock (slotstate.Lock).
 	Slot   Slot
 	ESP    bootloader.FS
 	Record string
 	Lock   string
+	// Published is where the status is published once the slot is
+	// flipped (contract.OSStatus on the running machine); unset, nowhere.
+	Published string
 }
 
 // Slot is the partition an upgrade writes and reads back.
@@ -61,7 +68,7 @@ type bufferFlusher interface{ FlushBuffers() error }
 // Errors users act on.
 var (
 	ErrNotNewer     = errors.New("not newer than the running version")
-	ErrBusy         = errors.New("another upgrade is running")
+	ErrBusy         = slotstate.ErrBusy
 	ErrSlotTooSmall = partitions.ErrSlotTooSmall
 )
 
@@ -85,9 +92,9 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 	if o.Lock == "" {
 		o.Lock = contract.UpgradeLock
 	}
-	unlock, err := lock(o.Lock)
+	unlock, err := slotstate.Lock(o.Lock, 0)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("upgrading: %w", err)
 	}
 	defer unlock()
 	u := &upgrade{o: o, target: o.Booted.Other(), rep: &Report{Phases: map[string]time.Duration{}}}
@@ -105,6 +112,7 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 		u.rep.Phases[p.name] = time.Since(start)
 	}
 	u.rep.Version, u.rep.Slot = u.cfg.Version, u.target
+	u.publish()
 	return u.rep, nil
 }
 
@@ -126,20 +134,20 @@ func (u *upgrade) close() {
 	}
 }
 
-// lock refuses a second upgrade while one runs.
-func lock(path string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+// publish publishes the slots' status once flipped. The upgrade is done
+// by then, so a failure is only logged.
+func (u *upgrade) publish() {
+	if u.o.Published == "" {
+		return
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	entries, err := bootloader.ReadEntries(u.esp)
 	if err != nil {
-		return nil, fmt.Errorf("locking: %w", err)
+		u.o.Logf("publishing the OS status: %v", err)
+		return
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%w: wait for it to finish", ErrBusy)
+	if err := slotstate.Publish(u.o.Published, slotstate.StatusOf(u.o.Booted, u.o.Running, u.rec, entries)); err != nil {
+		u.o.Logf("%v", err)
 	}
-	return func() { f.Close() }, nil
 }
 
 func (u *upgrade) resolve(context.Context) error {
@@ -297,6 +305,9 @@ func (u *upgrade) flip(context.Context) error {
 	digest, _ := u.img.Digest()
 	u.rec.Slots[u.target] = slotstate.SlotInfo{Version: u.cfg.Version, Digest: digest.String()}
 	u.rec.Pending = &slotstate.Pending{From: u.o.Booted, To: u.target, FromVersion: u.o.Running, ToVersion: u.cfg.Version, Since: time.Now().UTC()}
+	if u.o.Repo != "" {
+		u.rec.Repo = u.o.Repo
+	}
 	return u.rec.Save(u.o.Record)
 }
 

@@ -7,13 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 // TestArchiveGNUTar reads archives made by the real tar, when present.
 func TestArchiveGNUTar(t *testing.T) {
-	if _, err := exec.LookPath("tar"); err != nil {
-		t.Skip("no tar")
-	}
+	tar := need.Tool(t, "tar")
 	img, parts := buildTest(t, "1.0.0")
 	dir := layoutOf(t, img, "1.0.0")
 	tests := []struct {
@@ -28,8 +28,8 @@ func TestArchiveGNUTar(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "os.tar")
 			args := append(tt.args, "-C", dir, "-cf", file, ".")
-			if out, err := exec.Command("tar", args...).CombinedOutput(); err != nil {
-				t.Skipf("tar %v: %v: %s", args, err, out)
+			if out, err := exec.Command(tar, args...).CombinedOutput(); err != nil {
+				need.Missing(t, "this tar cannot write the archive: %v: %v: %s", args, err, out)
 			}
 			got := openOrFail("oci-archive:" + file)(t)
 			if _, err := Inspect(got, WithArch("amd64")); err != nil {

@@ -8,11 +8,10 @@ import (
 	"io"
 	"os"
 
-	goversion "github.com/hashicorp/go-version"
-
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	goversion "github.com/hashicorp/go-version"
 )
 
 // New builds the OS image from the files in parts. Files are hashed once

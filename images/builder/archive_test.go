@@ -9,6 +9,8 @@ import (
 
 	"github.com/cavaliergopher/cpio"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 func sampleTree(t *testing.T) string {
@@ -80,9 +82,7 @@ func readCpio(t *testing.T, data []byte) map[string]string {
 }
 
 func TestWriteSquashfsReproducible(t *testing.T) {
-	if _, err := runTool("mksquashfs", "-version"); err != nil {
-		t.Skip("mksquashfs not installed (make deps installs it)")
-	}
+	need.OnPath(t, "mksquashfs")
 	dir := sampleTree(t)
 	a, b := filepath.Join(t.TempDir(), "a.sqfs"), filepath.Join(t.TempDir(), "b.sqfs")
 	for _, out := range []string{a, b} {

@@ -6,14 +6,16 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ros-os/ros/internal/contract"
 )
 
-// Where things live in the root filesystem.
+// Where things live in the root filesystem (the contract's names).
 const (
-	RosBinary     = "usr/bin/ros"
-	ServiceImages = "usr/share/ros/images"      // NAME.tar per system service
-	UserImages    = "usr/share/ros/user-images" // NAME.tar preloaded into User Docker
-	BootEFI       = "usr/lib/systemd/boot/efi/systemd-bootx64.efi"
+	RosBinary     = contract.RosBinary
+	ServiceImages = contract.ImagesDir  // NAME.tar per system service
+	UserImages    = contract.UserImages // NAME.tar preloaded into User Docker
+	BootEFI       = contract.BootEFI
 )
 
 func (b *builder) rootfs() error {
@@ -91,7 +93,7 @@ func (b *builder) applets() ([]string, error) {
 }
 
 func (b *builder) addGenerated(t *Tree) error {
-	for _, d := range []string{"dev", "proc", "sys", "run", "var", "etc", "root", "home", "opt", "mnt", "tmp", "state", "etc/ros"} {
+	for _, d := range []string{"dev", "proc", "sys", "run", "var", "etc", "root", "home", "opt", "mnt", "tmp", contract.State, "etc/ros"} {
 		if err := t.Mkdir(d, 0o755); err != nil {
 			return err
 		}
@@ -109,7 +111,7 @@ func (b *builder) addGenerated(t *Tree) error {
 		"etc/passwd":                        Passwd,
 		"etc/group":                         Group,
 		"etc/shadow":                        Shadow,
-		"usr/share/ros/modules":             strings.Join(b.o.Spec.Kernel.Modules, "\n") + "\n",
+		contract.ModulesFile:                strings.Join(b.o.Spec.Kernel.Modules, "\n") + "\n",
 	}
 	for _, p := range sortedFileKeys(files) {
 		if err := t.WriteFile(p, []byte(files[p]), 0o644); err != nil {
@@ -247,7 +249,7 @@ func (b *builder) initramfs() error {
 	if err != nil {
 		return err
 	}
-	for _, d := range []string{"dev", "proc", "sys", "run", "sysroot", "tmp", "etc"} {
+	for _, d := range []string{"dev", "proc", "sys", "run", contract.Sysroot, "tmp", "etc"} {
 		if err := t.Mkdir(d, 0o755); err != nil {
 			return err
 		}
@@ -256,7 +258,7 @@ func (b *builder) initramfs() error {
 		return err
 	}
 	mods := strings.Join(b.o.Spec.Kernel.InitramfsModules, "\n") + "\n"
-	if err := t.WriteFile("etc/ros/initramfs-modules", []byte(mods), 0o644); err != nil {
+	if err := t.WriteFile(contract.InitramfsModules, []byte(mods), 0o644); err != nil {
 		return err
 	}
 	if err := t.WriteFile("usr/lib/os-release", []byte(b.osRelease()), 0o644); err != nil {

@@ -14,10 +14,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/ros-os/ros/internal/contract"
 )
 
 // ServiceImageRepo is the repository prefix of the system service images.
-const ServiceImageRepo = "ros/"
+const ServiceImageRepo = contract.ServiceImageRepo
 
 // baseFiles are the files of the shared base layer, path → content; a
 // content starting with "->" is a symlink.
@@ -35,7 +37,7 @@ func serviceBase(busybox []byte, applets []string) (v1.Layer, error) {
 		"lib":   "->usr/lib",
 		"lib64": "->usr/lib64",
 		// The docker CLI's default socket is User Docker's.
-		"var/run/docker.sock": "->/run/docker/docker.sock",
+		"var/run/docker.sock": "->" + contract.UserDockerSock,
 		// OpenNTPD (the ntp service, run from the host's /usr).
 		"etc/openntpd/ntpd.conf": "servers pool.ntp.org\n",
 		"etc/services":           "ntp\t\t123/udp\n", // OpenNTPD looks the port up

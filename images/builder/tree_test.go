@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 func TestCanon(t *testing.T) {
@@ -30,7 +32,7 @@ func TestCanon(t *testing.T) {
 // its interpreter and libraries along, under /usr, with their symlinks.
 func TestPoolTakeFollowsELFAndLinks(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/true"); err != nil {
-		t.Skip("no /usr/bin/true on this machine")
+		need.Missing(t, "this test takes /usr/bin/true from this machine: %v", err)
 	}
 	tree, err := NewTree(t.TempDir())
 	if err != nil {

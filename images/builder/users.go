@@ -1,18 +1,43 @@
 package builder
 
-// The users and groups of the root filesystem and of the service images:
-// root, the default login "rancher" (uid 1100) with no password, in the
-// docker group (gid 233) that owns both Docker sockets, and OpenNTPD's
-// privilege-separation user, and sshd's.
-const (
-	Passwd = "root:x:0:0:root:/root:/bin/sh\n" +
-		"rancher:x:1100:1100:rancher:/home/rancher:/bin/sh\n" +
-		"ntpd:x:102:102:OpenNTPD privsep:/var/run/openntpd:/bin/false\n" +
-		"sshd:x:103:65534:sshd privsep:/run/sshd:/bin/false\n" +
-		"nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-	Group = "root:x:0:\ntty:x:5:rancher\nntpd:x:102:\ndocker:x:233:rancher\nrancher:x:1100:\nnogroup:x:65534:\n"
-	// No password login for anyone until a password is set. rancher's "*"
-	// matches no password but, unlike "!", does not lock the account, so
-	// sshd lets the cloud-config's keys in.
-	Shadow = "root:!:1::::::\nrancher:*:1::::::\nntpd:!:1::::::\nsshd:!:1::::::\nnobody:!:1::::::\n"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ros-os/ros/internal/contract"
 )
+
+// The users and groups of the root filesystem and of the service images,
+// generated from contract.Users and contract.Groups.
+var (
+	Passwd = passwdFile(contract.Users)
+	Group  = groupFile(contract.Groups)
+	Shadow = shadowFile(contract.Users)
+)
+
+func passwdFile(users []contract.User) string {
+	var sb strings.Builder
+	for _, u := range users {
+		line := []string{u.Name, "x", strconv.Itoa(u.UID), strconv.Itoa(u.GID), u.Gecos, u.Home, u.Shell}
+		sb.WriteString(strings.Join(line, ":") + "\n")
+	}
+	return sb.String()
+}
+
+func groupFile(groups []contract.Group) string {
+	var sb strings.Builder
+	for _, g := range groups {
+		line := []string{g.Name, "x", strconv.Itoa(g.GID), strings.Join(g.Members, ",")}
+		sb.WriteString(strings.Join(line, ":") + "\n")
+	}
+	return sb.String()
+}
+
+// shadowFile gives every user a last change on day 1 and no ageing.
+func shadowFile(users []contract.User) string {
+	var sb strings.Builder
+	for _, u := range users {
+		sb.WriteString(u.Name + ":" + u.Password + ":1::::::\n")
+	}
+	return sb.String()
+}

@@ -16,26 +16,16 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/ros-os/ros/internal/kmsg"
-
 	"golang.org/x/sys/unix"
-)
 
-// Files the initramfs stage leaves for the system stage, as seen from the
-// new root.
-const (
-	// MilestonesFile holds "NAME UPTIME" lines: "init" when the initramfs
-	// started, "state" when STATE was mounted. Later stages append.
-	MilestonesFile = "/run/ros/milestones"
-	// StateDegradedFile exists when STATE is a tmpfs: its first line says
-	// why, its second ("repair: ...") what to do.
-	StateDegradedFile = "/run/ros/state-degraded"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/kmsg"
 )
 
 // Paths in the initramfs.
 const (
-	sysroot     = "/sysroot"
-	modulesList = "/etc/ros/initramfs-modules"
+	sysroot     = contract.Sysroot
+	modulesList = contract.InitramfsModules
 	modulesDir  = "/usr/lib/modules"
 )
 

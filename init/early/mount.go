@@ -66,7 +66,7 @@ func mountSlot(b *boot) error {
 	return doMount(mount{b.rootDev, sysroot, "squashfs", unix.MS_RDONLY, ""})
 }
 
-// milestone is one line of MilestonesFile.
+// milestone is one line of contract.Milestones.
 type milestone struct {
 	name, uptime string
 }
@@ -74,14 +74,14 @@ type milestone struct {
 // mark records that the boot reached name now.
 func (b *boot) mark(name string) {
 	up := "?"
-	if u, err := procsys.ParseUptime(os.ReadFile(procsys.Host.Path("/proc/uptime"))); err == nil {
+	if u, err := procsys.Host.ReadUptime(); err == nil {
 		up = strconv.FormatFloat(u, 'f', -1, 64)
 	}
 	b.uptimes = append(b.uptimes, milestone{name, up})
 	b.log.Printf("milestone %s at %s s", name, up)
 }
 
-// milestoneLines formats milestones as MilestonesFile lines.
+// milestoneLines formats milestones as contract.Milestones lines.
 func milestoneLines(ms []milestone) string {
 	var sb strings.Builder
 	for _, m := range ms {

@@ -7,11 +7,12 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/partitions"
 )
 
 // stateDir is where STATE is mounted in the new root.
-const stateDir = "/state"
+const stateDir = contract.State
 
 // degraded says why STATE is a tmpfs and what a person can do about it.
 type degraded struct {
@@ -52,7 +53,7 @@ func (d *degraded) banner() []string {
 	}
 }
 
-// marker is the content of StateDegradedFile.
+// marker is the content of contract.StateDegraded.
 func (d *degraded) marker() string {
 	return d.reason + "\nrepair: " + d.repair + "\n"
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/internal/contract"
 )
 
 // dir is a directory to create, with mode, if nothing is at path.
@@ -53,7 +55,7 @@ func writableLayout(root, state string) writable {
 			{"overlay", etc, "overlay", 0, fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", etc, upper, work)},
 		},
 		after: []dir{
-			{filepath.Join(root, "run/ros"), 0o755},
+			{filepath.Join(root, contract.RunDir), 0o755},
 			{filepath.Join(root, "run/lock"), 0o777 | os.ModeSticky},
 		},
 	}
@@ -123,16 +125,18 @@ func mountWritable(b *boot) error {
 	return writableLayout(sysroot, filepath.Join(sysroot, stateDir)).apply(doMount)
 }
 
-// writeBootRecord leaves the milestones and, if STATE is a tmpfs, the
-// reason in the new root's /run for the system stage.
+// writeBootRecord leaves the milestones ("init" when the initramfs
+// started, "state" when STATE was mounted) and, if STATE is a tmpfs, the
+// reason in the new root's /run for the system stage (contract.Milestones,
+// contract.StateDegraded).
 func writeBootRecord(root string, ms []milestone, d *degraded) error {
-	if err := appendFile(filepath.Join(root, MilestonesFile), milestoneLines(ms)); err != nil {
+	if err := appendFile(filepath.Join(root, contract.Milestones), milestoneLines(ms)); err != nil {
 		return err
 	}
 	if d == nil {
 		return nil
 	}
-	return appendFile(filepath.Join(root, StateDegradedFile), d.marker())
+	return appendFile(filepath.Join(root, contract.StateDegraded), d.marker())
 }
 
 func appendFile(file, data string) error {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ros-os/ros/internal/contract"
 )
 
 func TestWritableLayout(t *testing.T) {
@@ -111,11 +113,11 @@ func TestWriteBootRecord(t *testing.T) {
 			if err := writeBootRecord(root, ms, tt.degraded); err != nil {
 				t.Fatal(err)
 			}
-			got, err := os.ReadFile(filepath.Join(root, MilestonesFile))
+			got, err := os.ReadFile(filepath.Join(root, contract.Milestones))
 			if err != nil || string(got) != "init 2.41\nstate 3.02\n" {
 				t.Errorf("milestones = %q (%v)", got, err)
 			}
-			marker, err := os.ReadFile(filepath.Join(root, StateDegradedFile))
+			marker, err := os.ReadFile(filepath.Join(root, contract.StateDegraded))
 			switch {
 			case tt.degraded == nil && err == nil:
 				t.Errorf("marker written: %q", marker)

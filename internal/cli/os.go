@@ -10,10 +10,10 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
-	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/configstore"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/upgrader"
@@ -61,6 +61,9 @@ repository of the last upgrade.`,
 }
 
 func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
+	if err := needRoot(cmd); err != nil {
+		return err
+	}
 	booted, cmdline, err := procsys.Host.BootedSlot()
 	if err != nil {
 		return err
@@ -79,15 +82,10 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	}
 	out := cmd.ErrOrStderr()
 	rep, err := upgrader.Upgrade(cmd.Context(), upgrader.Options{Ref: ref, Force: o.force, Booted: booted, Running: buildinfo.Version,
-		Cmdline: cmdline.Raw, ImageOpts: opts, Progress: os.Stderr,
+		Cmdline: cmdline.Raw, ImageOpts: opts, Progress: os.Stderr, Repo: repo, Published: contract.OSStatus,
 		Logf: func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
 	if err != nil {
 		return err
-	}
-	if repo != "" {
-		if err := rememberRepo(repo); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "ros %s is in slot %s and boots next, on trial (3 tries)\n", rep.Version, rep.Slot)
 	fmt.Fprintf(out, "ros os upgrade: %s\n", usage(rep))
@@ -96,15 +94,6 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), "reboot to use it: sudo ros reboot")
 	return nil
-}
-
-func rememberRepo(repo string) error {
-	rec, err := slotstate.LoadRecord(slotstate.RecordPath)
-	if err != nil {
-		return err
-	}
-	rec.Repo = repo
-	return rec.Save(slotstate.RecordPath)
 }
 
 // upgradeRepo is where to look without an argument: ros.upgrade.repository
@@ -167,7 +156,7 @@ func newOSStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "status", Short: "Show each slot's version and state, the last boot and any rollback", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := osStatus()
+			st, err := osStatus(os.Geteuid() == 0, contract.OSStatus)
 			if err != nil {
 				return err
 			}
@@ -183,24 +172,17 @@ func newOSStatusCmd() *cobra.Command {
 	return cmd
 }
 
-func osStatus() (*slotstate.Status, error) {
+// osStatus is the slots' status: root reads the ESP and the record live,
+// other users the status published after boot assessment and each change.
+func osStatus(root bool, published string) (*slotstate.Status, error) {
+	if !root {
+		return slotstate.ReadPublished(published)
+	}
 	booted, _, err := procsys.Host.BootedSlot()
 	if err != nil {
 		return nil, err
 	}
-	rec, err := slotstate.LoadRecord(slotstate.RecordPath)
-	if err != nil {
-		return nil, err
-	}
-	esp, err := slotstate.MountESP()
-	if err != nil {
-		return nil, err
-	}
-	entries, err := bootloader.ReadEntries(esp)
-	if err != nil {
-		return nil, err
-	}
-	return slotstate.StatusOf(booted, buildinfo.Version, rec, entries), nil
+	return slotstate.Host.Status(booted, buildinfo.Version)
 }
 
 func printStatus(cmd *cobra.Command, st *slotstate.Status) error {
@@ -231,15 +213,20 @@ func newOSRollbackCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "rollback", Short: "Boot the other slot next, if it holds a good image", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := needRoot(cmd); err != nil {
+				return err
+			}
 			booted, _, err := procsys.Host.BootedSlot()
 			if err != nil {
 				return err
 			}
 			to, err := slotstate.RollbackTo(booted, buildinfo.Version)
+			if to != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "slot %s (ros %s) boots next\n", booted.Other(), to)
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "slot %s (ros %s) boots next\n", booted.Other(), to)
 			if reboot {
 				return unix.Kill(1, unix.SIGTERM)
 			}
@@ -248,6 +235,14 @@ func newOSRollbackCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&reboot, "reboot", false, "reboot into it now")
 	return cmd
+}
+
+// needRoot refuses a command that changes the boot slots to other users.
+func needRoot(cmd *cobra.Command) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%s changes the boot slots: run it with sudo", cmd.CommandPath())
+	}
+	return nil
 }
 
 // usage is the phases' times and the peak memory of ros and of its children

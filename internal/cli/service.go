@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -91,6 +93,9 @@ func containerStates(cmd *cobra.Command) (map[string]string, error) {
 	defer cli.Close()
 	list, err := cli.ContainerList(cmd.Context(), container.ListOptions{All: true,
 		Filters: filters.NewArgs(filters.Arg("label", services.LabelService))})
+	if errors.Is(err, os.ErrPermission) {
+		return nil, fmt.Errorf("listing services: %s: %w: run it with sudo", contract.SystemDockerSock, os.ErrPermission)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listing services (is System Docker running?): %w", err)
 	}

@@ -1,8 +1,8 @@
 // Package contract is what the image build and the running system agree
-// on: the paths in the root filesystem and on STATE, the sockets, the
-// default user and the groups. It is a leaf: it imports nothing of ros, and
-// the image builder, the installer, both init stages, the upgrader and the
-// CLI import it.
+// on: the paths in the root filesystem, in the initramfs and on STATE, the
+// sockets, the default user and the groups. It is a leaf: it imports
+// nothing of ros, and the image builder, the installer, both init stages,
+// the upgrader and the CLI import it.
 package contract
 
 const (
@@ -16,7 +16,7 @@ const (
 	RunDir        = "/run/ros"
 	BootJSON      = RunDir + "/boot.json"
 	Milestones    = RunDir + "/milestones"     // "name uptime" lines, appended by each stage
-	StateDegraded = RunDir + "/state-degraded" // why STATE is not the real one
+	StateDegraded = RunDir + "/state-degraded" // why STATE is not the real one, then "repair: " what to do
 	Resolv        = RunDir + "/net/resolv.conf"
 	Config        = RunDir + "/config.yml"     // the cloud-config this boot applied
 	ConfigErrors  = RunDir + "/config-errors"  // why the sources were not used, if they were not
@@ -29,21 +29,41 @@ const (
 	RecordDir  = "/var/lib/ros/os"          // on STATE
 	RecordPath = RecordDir + "/record.json" // the upgrade record
 
-	State        = "/state"
-	StateConfig  = State + "/ros/cloud-config.yml"           // install -c, ros config set/merge
-	LastGood     = State + "/ros/cloud-config.last-good.yml" // the last effective config that loaded
+	// State is where STATE is mounted. The installer seeds a fresh STATE
+	// with the paths relative to its root (StateRosDir, OnStateConfig).
+	State         = "/state"
+	StateRosDir   = "ros"
+	OnStateConfig = StateRosDir + "/cloud-config.yml"
+	StateConfig   = State + "/" + OnStateConfig                               // install -c, ros config set/merge
+	LastGood      = State + "/" + StateRosDir + "/cloud-config.last-good.yml" // the last effective config that loaded
+
 	ServicesFile = "/usr/share/ros/services.yaml"
 	CatalogFile  = "/usr/share/ros/catalog.yaml" // services run only when enabled
 	UdhcpcScript = "/usr/share/ros/udhcpc.script"
 	ImagesDir    = "/usr/share/ros/images"      // NAME.tar per system service
 	UserImages   = "/usr/share/ros/user-images" // NAME.tar preloaded into User Docker as NAME:latest
 	ModulesFile  = "/usr/share/ros/modules"     // modules PID 1 loads
+	RosBinary    = "/usr/bin/ros"               // setuid root: ros is also sudo
+	// BootEFI is systemd-boot in the root filesystem: the installer copies
+	// it from the slot it wrote to the ESP.
+	BootEFI = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
 )
 
-// The default user and the group that reaches both Docker sockets (the
-// image's /etc/passwd and /etc/group, images/build/users.go, agree).
+// ServiceImageRepo is the repository prefix of the system service images:
+// the image build tags them ros/NAME:TAG, PID 1 runs them by that name.
+const ServiceImageRepo = "ros/"
+
+// Paths in the initramfs.
+const (
+	Sysroot          = "/sysroot"                   // where the root slot is mounted before the switch
+	InitramfsModules = "/etc/ros/initramfs-modules" // modules the initramfs loads, one a line
+)
+
+// The default user and the group that reaches both Docker sockets.
 const (
 	DefaultUser = "rancher"
 	DefaultUID  = 1100
+	DefaultGID  = DefaultUID // the user's own group
+	DefaultHome = "/home/" + DefaultUser
 	DockerGID   = 233
 )

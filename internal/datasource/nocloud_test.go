@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 func TestFindNoCloud(t *testing.T) {
@@ -148,33 +150,12 @@ func writeTemp(t *testing.T, dir, name, data string) string {
 	return path
 }
 
-// run runs a tool that hack/deps.sh installs; its absence fails the test.
+// run runs a tool that hack/deps.sh installs.
 func run(t *testing.T, name string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(toolPath(t, name), args...)
+	cmd := exec.Command(need.Tool(t, name), args...)
 	cmd.Env = append(os.Environ(), "MTOOLS_SKIP_CHECK=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
-}
-
-// toolPath finds name in $PATH or, as a user's $PATH may lack them, in the
-// sbin folders.
-func toolPath(t *testing.T, name string) string {
-	t.Helper()
-	if path, err := exec.LookPath(name); err == nil {
-		return path
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		if path := filepath.Join(dir, name); isExecutable(path) {
-			return path
-		}
-	}
-	t.Fatalf("%s is not installed: run hack/deps.sh", name)
-	return ""
-}
-
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }

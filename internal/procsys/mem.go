@@ -28,9 +28,12 @@ func (f FS) MemUsedMB() int {
 // Uptime is the first field of /proc/uptime: seconds since boot, 0 if
 // unknown.
 func (f FS) Uptime() float64 {
-	v, _ := ParseUptime(f.read("/proc/uptime"))
+	v, _ := f.ReadUptime()
 	return v
 }
+
+// ReadUptime is Uptime, with the reason it is unknown.
+func (f FS) ReadUptime() (float64, error) { return ParseUptime(f.read("/proc/uptime")) }
 
 // ParseUptime reads the first field of /proc/uptime's contents.
 func ParseUptime(b []byte, err error) (float64, error) {

@@ -1,8 +1,11 @@
 package procsys
 
 import (
+	"os"
 	"reflect"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestBlock(t *testing.T) {
@@ -102,5 +105,59 @@ func TestParseUevent(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestFamily walks a sysfs tree shaped like the kernel's: disk vdb
+// (252:16) with partition vdb1 (252:17), which dm-0 holds.
+func TestFamily(t *testing.T) {
+	fs := FS{t.TempDir()}
+	files := map[string]string{"vdb/dev": "252:16\n", "vdb/vdb1/dev": "252:17\n", "vdb/vdb1/partition": "1\n", "vdb/vdb1/holders/dm-0": ""}
+	for name, data := range files {
+		write(t, fs.Root, "sys/devices/virtual/block/"+name, data)
+	}
+	disk, part := unix.Mkdev(252, 16), unix.Mkdev(252, 17)
+	if err := os.MkdirAll(fs.Path("/sys/dev/block"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for dev, target := range map[uint64]string{disk: "vdb", part: "vdb/vdb1"} {
+		if err := os.Symlink("../../devices/virtual/block/"+target, fs.DevDir(dev)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fam := fs.Family(disk)
+	if len(fam) != 2 || fam[disk].Name != "vdb" || fam[part].Name != "vdb1" {
+		t.Fatalf("Family(vdb) = %v", fam)
+	}
+	if h := fam[part].Holders(); !reflect.DeepEqual(h, []string{"dm-0"}) || len(fam[disk].Holders()) != 0 {
+		t.Errorf("Holders = %q and %q", h, fam[disk].Holders())
+	}
+	if d, ok := fs.PartitionOf(part); !ok || d.Path() != "/dev/vdb" {
+		t.Errorf("PartitionOf(vdb1) = %v, %v", d, ok)
+	}
+	if _, ok := fs.PartitionOf(disk); ok {
+		t.Error("PartitionOf(vdb): a disk is not a partition")
+	}
+	if (FS{t.TempDir()}).Family(disk) != nil || (BlockDev{Name: "cciss!c0d0"}).Path() != "/dev/cciss/c0d0" {
+		t.Error("Family without sysfs, or Path of a name with '!', is wrong")
+	}
+}
+
+func TestMountsAndSwaps(t *testing.T) {
+	root := t.TempDir()
+	fs := FS{root}
+	if _, err := fs.Mounts(); err == nil {
+		t.Error("Mounts without /proc/self/mountinfo: no error")
+	}
+	if s, err := fs.Swaps(); s != nil || err != nil {
+		t.Errorf("Swaps without /proc/swaps (a kernel without swap) = %q, %v", s, err)
+	}
+	write(t, root, "proc/self/mountinfo", "22 1 259:2 / / rw - ext4 /dev/vda2 rw\n")
+	write(t, root, "proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/dev/vda3\tpartition\t1\t0\t-2\n")
+	if m, err := fs.Mounts(); err != nil || len(m) != 1 || m[0].Source != "/dev/vda2" {
+		t.Errorf("Mounts = %v, %v", m, err)
+	}
+	if s, err := fs.Swaps(); err != nil || !reflect.DeepEqual(s, []string{"/dev/vda3"}) {
+		t.Errorf("Swaps = %q, %v", s, err)
 	}
 }

@@ -11,15 +11,27 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/client"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/errdefs"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ros-os/ros/internal/services"
 )
 
+// Engine is the Docker API calls Ensure makes; a *client.Client of System
+// Docker has them.
+type Engine interface {
+	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
+	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
+	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig,
+		networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, containerName string) (container.CreateResponse, error)
+	ContainerStart(ctx context.Context, containerID string, options container.StartOptions) error
+	ImagePull(ctx context.Context, refStr string, options image.PullOptions) (io.ReadCloser, error)
+}
+
 // Ensure creates the service's container if needed and starts it. A
 // container of an older definition (the config changed) is recreated.
-func Ensure(ctx context.Context, cli *client.Client, name string, s services.Service, version string) error {
+func Ensure(ctx context.Context, cli Engine, name string, s services.Service, version string) error {
 	cfg, host := s.ContainerSpec(name, version)
 	info, err := cli.ContainerInspect(ctx, name)
 	switch {
@@ -45,7 +57,7 @@ func Ensure(ctx context.Context, cli *client.Client, name string, s services.Ser
 
 // createService creates the container, pulling its image first if System
 // Docker lacks it (a service from the cloud-config).
-func createService(ctx context.Context, cli *client.Client, name string, cfg *container.Config, host *container.HostConfig) error {
+func createService(ctx context.Context, cli Engine, name string, cfg *container.Config, host *container.HostConfig) error {
 	_, err := cli.ContainerCreate(ctx, cfg, host, nil, nil, name)
 	if errdefs.IsNotFound(err) {
 		if err = pullImage(ctx, cli, cfg.Image); err != nil {
@@ -59,7 +71,7 @@ func createService(ctx context.Context, cli *client.Client, name string, cfg *co
 	return nil
 }
 
-func pullImage(ctx context.Context, cli *client.Client, ref string) error {
+func pullImage(ctx context.Context, cli Engine, ref string) error {
 	ctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
 	rc, err := cli.ImagePull(ctx, ref, image.PullOptions{})

@@ -14,30 +14,25 @@ import (
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/builder"
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 // BootEFI is the content of the fake systemd-boot in the root filesystem.
 const BootEFI = "MZ fake systemd-boot"
 
-// NeedTools skips when a real tool is missing, except in CI, where make
-// deps has installed them all and a missing one is a failure.
+// NeedTools is need.OnPath, kept while upgrader/write_test.go calls it.
+//
+// Deprecated: call need.OnPath.
 func NeedTools(t testing.TB, tools ...string) {
 	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (make deps installs it)", tool)
-			}
-			t.Skipf("%s is not installed (make deps installs it)", tool)
-		}
-	}
+	need.OnPath(t, tools...)
 }
 
 // New builds an image of version for arch with a root filesystem of about
 // rootKB KiB, and returns it with the directory holding its parts.
 func New(t testing.TB, version, arch string, rootKB int) v1.Image {
 	t.Helper()
-	NeedTools(t, "mksquashfs", "xz")
+	need.OnPath(t, "mksquashfs", "xz")
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	write(t, filepath.Join(root, builder.BootEFI), []byte(BootEFI))

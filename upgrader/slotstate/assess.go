@@ -9,15 +9,18 @@ import (
 	"github.com/ros-os/ros/internal/slot"
 )
 
-// Assess runs boot assessment once the health gate is decided: it reads the
-// booted slot's entry and the record, decides (Decide) and carries the
-// actions out. It returns true when the machine must reboot at once.
-func Assess(booted slot.Slot, version string, healthy bool, reason string) (reboot bool, err error) {
-	esp, err := MountESP()
+// Assess runs boot assessment once the health gate is decided: under the
+// upgrade lock it reads the booted slot's entry and the record, decides
+// (Decide), carries the actions out and publishes the status. It returns
+// true when the machine must reboot at once; then nothing is published
+// (/run goes with the reboot).
+func (m Machine) Assess(booted slot.Slot, version string, healthy bool, reason string) (reboot bool, err error) {
+	unlock, err := Lock(m.Lock, m.LockWait)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("assessing the boot: %w", err)
 	}
-	rec, err := LoadRecord(RecordPath)
+	defer unlock()
+	esp, rec, err := m.load()
 	if err != nil {
 		return false, err
 	}
@@ -25,7 +28,7 @@ func Assess(booted slot.Slot, version string, healthy bool, reason string) (rebo
 	if err != nil {
 		return false, err
 	}
-	a := &assessment{esp: esp, rec: rec, booted: booted, version: version, reason: reason, entry: entry}
+	a := &assessment{esp: esp, rec: rec, booted: booted, version: version, reason: reason, entry: entry, now: m.now()}
 	for _, act := range Decide(Situation{Booted: booted, Entry: entry, Pending: rec.Pending, Healthy: healthy}) {
 		if act == Reboot {
 			reboot = true
@@ -35,7 +38,10 @@ func Assess(booted slot.Slot, version string, healthy bool, reason string) (rebo
 			return false, err
 		}
 	}
-	return reboot, rec.Save(RecordPath)
+	if err := rec.Save(m.Record); err != nil || reboot {
+		return reboot, err
+	}
+	return false, m.publish(esp, booted, version, rec)
 }
 
 type assessment struct {
@@ -45,10 +51,10 @@ type assessment struct {
 	version string
 	reason  string
 	entry   *bootloader.Entry
+	now     time.Time
 }
 
 func (a *assessment) do(act Action) error {
-	now := time.Now().UTC()
 	switch act {
 	case MarkGood:
 		return bootloader.SetCounter(a.esp, bootloader.SlotID(a.booted), nil)
@@ -58,12 +64,12 @@ func (a *assessment) do(act Action) error {
 		}
 		return bootloader.SetCounter(a.esp, bootloader.SlotID(a.booted), bootloader.MarkBad(*a.entry).Counter)
 	case RecordGood:
-		a.rec.LastBoot = &BootResult{Slot: a.booted, Version: a.version, Result: "good", Time: now}
+		a.rec.LastBoot = &BootResult{Slot: a.booted, Version: a.version, Result: "good", Time: a.now}
 		a.rec.Slots[a.booted] = SlotInfo{Version: a.version, Digest: a.rec.Slots[a.booted].Digest}
 	case RecordFailed:
-		a.rec.LastBoot = &BootResult{Slot: a.booted, Version: a.version, Result: "failed", Reason: a.reason, Time: now}
+		a.rec.LastBoot = &BootResult{Slot: a.booted, Version: a.version, Result: "failed", Reason: a.reason, Time: a.now}
 	case RecordRollback:
-		a.rec.Rollback = rollbackOf(a.rec, now)
+		a.rec.Rollback = rollbackOf(a.rec, a.now)
 	case ClearPending:
 		a.rec.Pending = nil
 	default:
@@ -87,9 +93,16 @@ var ErrNoRollback = errors.New("nothing to roll back to")
 
 // RollbackTo makes the other slot the next boot: the running slot's entry
 // is marked bad (tries 0), so systemd-boot sorts it after the other one,
-// which must have a good entry. It returns the other slot's version.
-func RollbackTo(booted slot.Slot, version string) (string, error) {
-	esp, err := MountESP()
+// which must have a good entry. It takes the upgrade lock without waiting,
+// records the rollback and publishes the status. It returns the other
+// slot's version once the entry is renamed, even if recording fails.
+func (m Machine) RollbackTo(booted slot.Slot, version string) (string, error) {
+	unlock, err := Lock(m.Lock, 0)
+	if err != nil {
+		return "", fmt.Errorf("rolling back: %w", err)
+	}
+	defer unlock()
+	esp, rec, err := m.load()
 	if err != nil {
 		return "", err
 	}
@@ -105,13 +118,12 @@ func RollbackTo(booted slot.Slot, version string) (string, error) {
 		return "", fmt.Errorf("%w: no entry for the running slot %s", ErrNoRollback, booted)
 	}
 	if err := bootloader.SetCounter(esp, cur.ID, bootloader.MarkBad(*cur).Counter); err != nil {
-		return "", err
-	}
-	rec, err := LoadRecord(RecordPath)
-	if err != nil {
-		return "", err
+		return "", fmt.Errorf("rolling back: %w", err)
 	}
 	rec.Rollback = &Rollback{FromSlot: booted, FromVersion: version, ToSlot: booted.Other(), ToVersion: other.Version,
-		Reason: "ros os rollback", Time: time.Now().UTC()}
-	return other.Version, rec.Save(RecordPath)
+		Reason: "ros os rollback", Time: m.now()}
+	if err := rec.Save(m.Record); err != nil {
+		return other.Version, err
+	}
+	return other.Version, m.publish(esp, booted, version, rec)
 }

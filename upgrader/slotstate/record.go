@@ -67,7 +67,7 @@ func LoadRecord(path string) (*Record, error) {
 		return r, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the upgrade record: %w", err)
+		return nil, permissionHint(fmt.Errorf("reading the upgrade record: %w", err))
 	}
 	if err := json.Unmarshal(b, r); err != nil {
 		return nil, fmt.Errorf("reading the upgrade record %s: %w", path, err)
@@ -78,17 +78,24 @@ func LoadRecord(path string) (*Record, error) {
 	return r, nil
 }
 
-// Save writes the record atomically (temporary file, fsync, rename).
+// Save writes the record atomically (temporary file, fsync, rename), mode
+// 0644: ros os list and ros os status read it without root.
 func (r *Record) Save(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	if err := writeJSON(path, r); err != nil {
+		return fmt.Errorf("saving the upgrade record: %w", err)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON to path, atomically (temporary
+// file, fsync, rename), mode 0644 whatever the umask.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("saving the upgrade record: %w", err)
+		return err
 	}
-	if err := atomicwriter.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("saving the upgrade record: %w", err)
-	}
-	return nil
+	return atomicwriter.WriteFile(path, append(b, '\n'), 0o644)
 }

@@ -1,6 +1,11 @@
 package slotstate
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/internal/slot"
 )
@@ -56,4 +61,33 @@ func slotStatus(s, booted slot.Slot, rec *Record, entries []bootloader.Entry) Sl
 		ss.State = "active, " + ss.State
 	}
 	return ss
+}
+
+// ErrNotPublished: no status was published at this boot.
+var ErrNotPublished = errors.New("no OS status was published at this boot")
+
+// Publish writes the status to path for users without root (mode 0644,
+// atomically): boot assessment, ros os upgrade and ros os rollback
+// publish it to contract.OSStatus after each change.
+func Publish(path string, st *Status) error {
+	if err := writeJSON(path, st); err != nil {
+		return fmt.Errorf("publishing the OS status: %w", err)
+	}
+	return nil
+}
+
+// ReadPublished reads the status Publish wrote to path.
+func ReadPublished(path string) (*Status, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w (%s): run it with sudo", ErrNotPublished, path)
+	}
+	if err != nil {
+		return nil, permissionHint(fmt.Errorf("reading the published OS status: %w", err))
+	}
+	st := &Status{}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("reading the published OS status %s: %w: run it with sudo", path, err)
+	}
+	return st, nil
 }

@@ -91,7 +91,7 @@ func respawn(argv []string) {
 
 // setupConsoleUser gives the default user a home on STATE.
 func setupConsoleUser() error {
-	home := "/home/" + contract.DefaultUser
+	home := contract.DefaultHome
 	if _, err := os.Stat(home); err == nil {
 		return nil
 	}
@@ -103,7 +103,7 @@ func setupConsoleUser() error {
 		return fmt.Errorf("creating %s: %w", home, err)
 	}
 	for _, p := range []string{home, home + "/.profile"} {
-		if err := os.Chown(p, contract.DefaultUID, contract.DefaultUID); err != nil {
+		if err := os.Chown(p, contract.DefaultUID, contract.DefaultGID); err != nil {
 			return fmt.Errorf("creating %s: %w", home, err)
 		}
 	}

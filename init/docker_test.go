@@ -1,0 +1,105 @@
+package rosinit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestStartSystemDocker checks System Docker is started with the
+// cloud-config's settings, and without them if it does not come up.
+func TestStartSystemDocker(t *testing.T) {
+	tests := []struct {
+		name      string
+		config    string
+		bad       []string
+		wantExtra [][]string // the arguments after systemDockerArgs, per start
+		wantStops []int
+		wantErr   bool
+	}{
+		{"no settings", "", nil, [][]string{{}}, []int{0}, false},
+		{"the config's settings", "ros: {system_docker: {args: [--debug]}}\n", nil, [][]string{{"--debug"}}, []int{0}, false},
+		{"bad settings: stopped, then started without", "ros: {system_docker: {args: [--bogus], environment: [A=1]}}\n",
+			[]string{"--bogus"}, [][]string{{"--bogus"}, {}}, []int{1, 0}, false},
+		{"it does not start without settings: fatal", "", []string{"--group=docker"}, [][]string{{}}, []int{0}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			m.badArgs = tt.bad
+			m.write(m.opts.StateConfig, tt.config)
+			st := m.boot("running bootcmd")
+			err := startSystemDocker(context.Background(), st)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("startSystemDocker: %v, want error %v", err, tt.wantErr)
+			}
+			var extra [][]string
+			var stops []int
+			for _, d := range m.daemons {
+				if !slices.Equal(d.args[:len(systemDockerArgs)], systemDockerArgs) {
+					t.Errorf("System Docker args %v do not start with %v", d.args, systemDockerArgs)
+				}
+				extra = append(extra, d.args[len(systemDockerArgs):])
+				stops = append(stops, d.stops)
+			}
+			if !reflect.DeepEqual(extra, tt.wantExtra) || !reflect.DeepEqual(stops, tt.wantStops) {
+				t.Errorf("started with %q, stopped %v; want %q, %v", extra, stops, tt.wantExtra, tt.wantStops)
+			}
+			if (st.sys == nil) != tt.wantErr {
+				t.Errorf("System Docker client set: %v, want %v", st.sys != nil, !tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestLoadImages checks an image archive is loaded only when System Docker
+// lacks its image.
+func TestLoadImages(t *testing.T) {
+	m := newMachine(t)
+	st := m.boot("starting System Docker")
+	m.sys.images[m.image("network")] = true
+	must(t, loadImages(context.Background(), st))
+	want := []string{m.image("console"), m.image("docker"), m.image("extra"), m.image("setup")}
+	if !reflect.DeepEqual(m.sys.loaded, want) {
+		t.Errorf("loaded %v, want %v", m.sys.loaded, want)
+	}
+	m.sys.loaded = nil
+	must(t, loadImages(context.Background(), st))
+	if len(m.sys.loaded) != 0 {
+		t.Errorf("second boot loaded %v again", m.sys.loaded)
+	}
+}
+
+func TestLoadImagesFails(t *testing.T) {
+	tests := []struct {
+		name    string
+		archive func(m *machine) string
+		wantErr string
+	}{
+		{"an empty archive", func(m *machine) string {
+			p := filepath.Join(m.opts.ImagesDir, "broken.tar")
+			m.write(p, "")
+			return p
+		}, "unexpected EOF"},
+		{"an unreadable archive", func(m *machine) string {
+			p := filepath.Join(m.opts.ImagesDir, "dir.tar")
+			must(m.t, os.MkdirAll(p, 0o755))
+			return p
+		}, "is a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			st := m.boot("starting System Docker")
+			archive := tt.archive(m)
+			err := loadImages(context.Background(), st)
+			if err == nil || !strings.HasPrefix(err.Error(), "loading "+archive+": ") || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("loadImages: %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
