@@ -142,8 +142,9 @@ func runSteps(ctx context.Context, st *state, table []step) {
 func assess(st *state) bool {
 	reboot, err := st.opts.assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
 	if err != nil {
+		// A slot already marked bad is given up even if the record could
+		// not be saved after: the other slot then reports what it can.
 		st.log.Printf("boot assessment: %v", err)
-		return false
 	}
 	if reboot {
 		st.log.Printf("giving up slot %s (%s): rebooting into the other slot", st.cmdline.Slot, st.reason)

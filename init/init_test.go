@@ -146,6 +146,9 @@ func TestRunHandsOff(t *testing.T) {
 			true, "", []int{unix.LINUX_REBOOT_CMD_RESTART}, false},
 		{"assessment fails: the slot stays up", func(m *machine) { m.assessErr = errors.New("mounting the ESP: no such device") },
 			unix.SIGTERM, true, "", []int{unix.LINUX_REBOOT_CMD_RESTART}, true},
+		{"assessment marked the slot bad, then failed to save the record: still reboots at once", func(m *machine) {
+			m.assessReboot, m.assessErr = true, errors.New("saving the upgrade record: no space left on device")
+		}, nil, true, "", []int{unix.LINUX_REBOOT_CMD_RESTART}, false},
 		{"User Docker does not answer: the reason is passed", func(m *machine) {
 			m.userErr = errors.New("API not ready after 2m0s")
 			m.assessReboot = true

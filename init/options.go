@@ -2,6 +2,7 @@ package rosinit
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -128,7 +129,7 @@ func defaultOptions(r runner) options {
 	return options{
 		paths: pathsUnder("/"), proc: procsys.Host, newLogger: newLogger, reaper: r,
 		mount: unix.Mount, sethostname: unix.Sethostname, reboot: unix.Reboot, chown: os.Chown,
-		output: (*exec.Cmd).CombinedOutput, loadKmods: kmod.Load, configDrive: findConfigDrive,
+		output: reapedOutput(r), loadKmods: kmod.Load, configDrive: findConfigDrive,
 		systemDocker: func(args, env []string, logf func(string, ...any)) daemon {
 			return newSystemDocker(args, env, logf, r)
 		},
@@ -169,4 +170,26 @@ func dialUserDocker(ctx context.Context, dead <-chan struct{}) (engine, error) {
 		return nil, err
 	}
 	return cli, nil
+}
+
+// reapedOutput runs a command through the reaper (nothing else in PID 1
+// may wait for a child) and returns its combined output. The output goes
+// to a file, not a pipe: with a pipe, exec copies it in a goroutine that
+// only cmd.Wait waits for.
+func reapedOutput(r runner) func(*exec.Cmd) ([]byte, error) {
+	return func(cmd *exec.Cmd) ([]byte, error) {
+		f, err := os.CreateTemp("", "ros-init-output-*")
+		if err != nil {
+			return nil, fmt.Errorf("running %s: %w", cmd.Path, err)
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		cmd.Stdout, cmd.Stderr = f, f
+		runErr := r.Run(cmd)
+		out, err := os.ReadFile(f.Name())
+		if err != nil {
+			return nil, fmt.Errorf("running %s: %w", cmd.Path, err)
+		}
+		return out, runErr
+	}
 }

@@ -1,0 +1,23 @@
+package rosinit
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/ros-os/ros/init/reaper"
+)
+
+// A command run for its output goes through the reaper and still gives its
+// whole output and exit status.
+func TestReapedOutput(t *testing.T) {
+	run := reapedOutput(reaper.New())
+	out, err := run(exec.Command("sh", "-c", "echo to-stdout; echo to-stderr >&2"))
+	if err != nil || !strings.Contains(string(out), "to-stdout") || !strings.Contains(string(out), "to-stderr") {
+		t.Fatalf("output = %q, %v", out, err)
+	}
+	out, err = run(exec.Command("sh", "-c", "echo mount: no such device; exit 32"))
+	if err == nil || !strings.Contains(err.Error(), "exit status 32") || !strings.Contains(string(out), "no such device") {
+		t.Fatalf("failing command: output = %q, err = %v", out, err)
+	}
+}
