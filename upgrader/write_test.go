@@ -21,6 +21,7 @@ import (
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/installer"
 	"github.com/ros-os/ros/internal/testimage"
+	"github.com/ros-os/ros/internal/testutil/need"
 	"github.com/ros-os/ros/partitions"
 	"github.com/ros-os/ros/upgrader/slotstate"
 )
@@ -33,7 +34,7 @@ type machine struct {
 
 func newMachine(t *testing.T) *machine {
 	t.Helper()
-	testimage.NeedTools(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz", "mksquashfs")
+	need.OnPath(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz", "mksquashfs")
 	ref, _ := testimage.Layout(t, testimage.New(t, "1.0.0", "amd64", 200), "1.0.0")
 	m := &machine{disk: filepath.Join(t.TempDir(), "disk.img"), esp: t.TempDir(), record: filepath.Join(t.TempDir(), "record.json")}
 	opts := installer.Options{Device: m.disk, Image: ref, Size: 1 << 30, Sizes: partitions.Sizes{Slot: 64 << 20}}

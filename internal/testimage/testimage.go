@@ -20,14 +20,6 @@ import (
 // BootEFI is the content of the fake systemd-boot in the root filesystem.
 const BootEFI = "MZ fake systemd-boot"
 
-// NeedTools is need.OnPath, kept while upgrader/write_test.go calls it.
-//
-// Deprecated: call need.OnPath.
-func NeedTools(t testing.TB, tools ...string) {
-	t.Helper()
-	need.OnPath(t, tools...)
-}
-
 // New builds an image of version for arch with a root filesystem of about
 // rootKB KiB, and returns it with the directory holding its parts.
 func New(t testing.TB, version, arch string, rootKB int) v1.Image {
