@@ -19,8 +19,9 @@ type Options struct {
 	Cache   string // package and squashfs cache, kept between builds
 	Out     string // where vmlinuz, initrd and rootfs.squashfs are written
 	Version string
+	Mirror  string // Debian archive URI for Spec's suite; "": the host's (HostMirror)
 	Logf    func(format string, a ...any)
-	Apt     *Apt // nil: the real apt tools
+	Apt     *Apt // nil: the real apt tools, with the builder's own apt configuration
 }
 
 // Result names the built parts.
@@ -44,9 +45,6 @@ const (
 func Build(o Options) (*Result, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
-	}
-	if o.Apt == nil {
-		o.Apt = NewApt(o.Cache)
 	}
 	for _, bin := range []string{o.Ros, o.Init} {
 		if _, err := os.Stat(bin); err != nil {
@@ -82,6 +80,7 @@ func (b *builder) run() (*Result, error) {
 		name string
 		fn   func() error
 	}{
+		{"reading the package lists", b.packageLists},
 		{"fetching packages", b.fetch},
 		{"building the root filesystem", b.rootfs},
 		{"building the initramfs", b.initramfs},
@@ -98,6 +97,46 @@ func (b *builder) run() (*Result, error) {
 		Kernel: filepath.Join(b.o.Out, KernelFile), Initramfs: filepath.Join(b.o.Out, InitramfsFile),
 		Rootfs: filepath.Join(b.o.Out, RootfsFile), RootfsXz: filepath.Join(b.o.Out, RootfsXzFile), KernelRelease: b.kernel.Release, Packages: b.debs,
 	}, nil
+}
+
+// packageLists sets up apt for the spec's suite (unless Options.Apt is
+// given) and brings its package lists up to date.
+func (b *builder) packageLists() error {
+	if b.apt == nil {
+		src, err := b.o.source()
+		if err != nil {
+			return err
+		}
+		b.apt = NewApt(b.o.Cache, src)
+		b.o.Logf("packages: %s (mirror from %s)", src, src.From)
+	}
+	if b.apt.Logf == nil {
+		b.apt.Logf = b.o.Logf
+	}
+	return b.apt.Update()
+}
+
+// source is the spec's suite on the mirror given, else on the host's.
+func (o Options) source() (Source, error) {
+	m := Mirror{URI: o.Mirror, Keyring: DebianKeyring, From: "ROS_APT_MIRROR or --mirror"}
+	if o.Mirror == "" {
+		var err error
+		if m, err = HostMirror("/etc/apt"); err != nil {
+			return Source{}, err
+		}
+	} else if err := CheckMirror(o.Mirror); err != nil {
+		return Source{}, err
+	}
+	src := Source{Mirror: m, Suite: o.Spec.Suite, Components: o.Spec.Components, Arch: o.Spec.Architecture}
+	for _, p := range o.Spec.Pockets {
+		switch p {
+		case "updates":
+			src.Updates = true
+		case "security":
+			src.Security = HostSecurity("/etc/apt", m.URI)
+		}
+	}
+	return src, nil
 }
 
 func (b *builder) fetch() error {

@@ -2,32 +2,49 @@ package builder
 
 import (
 	"bufio"
+	"bytes"
 	"debug/elf"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // Kernel is an unpacked kernel package.
 type Kernel struct {
 	Root    string // unpacked package
 	Release string // e.g. 6.1.0-56-amd64
+	dir     string // lib/modules/RELEASE or usr/lib/modules/RELEASE, relative to Root
 	mods    map[string]string
 	builtin map[string]bool
 }
 
-// OpenKernel indexes the modules of an unpacked linux-image package.
+// Module file suffixes: plain, and compressed as Debian's kernels since
+// 6.x ship them (the image holds them decompressed: its squashfs is not
+// compressed, and its xz stream compresses them as well).
+var moduleSuffixes = []string{".ko", ".ko.xz", ".ko.zst"}
+
+// OpenKernel indexes the modules of an unpacked linux-image package, whose
+// modules are under lib/modules (Debian 12) or usr/lib/modules (Debian 13).
 func OpenKernel(root string) (*Kernel, error) {
-	dirs, err := filepath.Glob(filepath.Join(root, "lib/modules/*"))
-	if err != nil || len(dirs) != 1 {
-		return nil, fmt.Errorf("finding the kernel release in %s: want one lib/modules/* directory, found %d", root, len(dirs))
+	var dirs []string
+	for _, pat := range []string{"lib/modules/*", "usr/lib/modules/*"} {
+		d, _ := filepath.Glob(filepath.Join(root, pat))
+		dirs = append(dirs, d...)
 	}
-	k := &Kernel{Root: root, Release: filepath.Base(dirs[0]), mods: map[string]string{}}
-	err = filepath.WalkDir(dirs[0], func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(p, ".ko") {
+	if len(dirs) != 1 {
+		return nil, fmt.Errorf("finding the kernel release in %s: want one lib/modules/* or usr/lib/modules/* directory, found %d", root, len(dirs))
+	}
+	dir, _ := filepath.Rel(root, dirs[0])
+	k := &Kernel{Root: root, Release: filepath.Base(dirs[0]), dir: dir, mods: map[string]string{}}
+	err := filepath.WalkDir(dirs[0], func(p string, d fs.DirEntry, err error) error {
+		if err == nil && isModule(p) {
 			rel, _ := filepath.Rel(root, p)
 			k.mods[modName(p)] = rel
 		}
@@ -45,8 +62,66 @@ func (k *Kernel) Vmlinuz() string {
 	return filepath.Join(k.Root, "boot", "vmlinuz-"+k.Release)
 }
 
+// Config is the path of the kernel's build configuration (boot/config-*),
+// which Docker's check-config.sh reads.
+func (k *Kernel) Config() string {
+	return filepath.Join(k.Root, "boot", "config-"+k.Release)
+}
+
+func isModule(p string) bool {
+	for _, s := range moduleSuffixes {
+		if strings.HasSuffix(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// modName is the module name of a module file or modules.builtin line.
 func modName(p string) string {
-	return strings.ReplaceAll(strings.TrimSuffix(filepath.Base(p), ".ko"), "-", "_")
+	base := filepath.Base(p)
+	for _, s := range moduleSuffixes {
+		base = strings.TrimSuffix(base, s)
+	}
+	return strings.ReplaceAll(base, "-", "_")
+}
+
+// readModule reads a module file, decompressed.
+func readModule(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	switch {
+	case strings.HasSuffix(file, ".ko.xz"):
+		if r, err = xz.NewReader(f); err != nil {
+			return nil, fmt.Errorf("decompressing %s: %w", file, err)
+		}
+	case strings.HasSuffix(file, ".ko.zst"):
+		d, err := zstd.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("decompressing %s: %w", file, err)
+		}
+		defer d.Close()
+		r = d
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("decompressing %s: %w", file, err)
+	}
+	return data, nil
+}
+
+// plainName is a module file's path with its compression suffix dropped.
+func plainName(rel string) string {
+	for _, s := range moduleSuffixes[1:] {
+		if strings.HasSuffix(rel, s) {
+			return strings.TrimSuffix(rel, s) + ".ko"
+		}
+	}
+	return rel
 }
 
 func readBuiltin(file string) (map[string]bool, error) {
@@ -111,20 +186,23 @@ func (k *Kernel) Closure(names []string) ([]string, error) {
 
 // modDeps reads the hard and soft dependencies from a module's .modinfo.
 func modDeps(file string) (hard, soft []string, err error) {
-	f, err := elf.Open(file)
+	data, err := readModule(file)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading module %s: %w", file, err)
 	}
-	defer f.Close()
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading module %s: %w", file, err)
+	}
 	sec := f.Section(".modinfo")
 	if sec == nil {
 		return nil, nil, nil
 	}
-	data, err := sec.Data()
+	info, err := sec.Data()
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading module %s: %w", file, err)
 	}
-	for _, kv := range strings.Split(string(data), "\x00") {
+	for _, kv := range strings.Split(string(info), "\x00") {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "depends":
@@ -147,15 +225,21 @@ func softdeps(v string) []string {
 	return out
 }
 
-// Install copies module files into the tree under usr/lib/modules and runs
-// depmod there so modprobe and init can resolve dependencies.
+// Install copies module files, decompressed, into the tree under
+// usr/lib/modules and runs depmod there so modprobe and init can resolve
+// dependencies.
 func (k *Kernel) Install(t *Tree, files []string, run func(string, ...string) ([]byte, error)) error {
-	meta := []string{"modules.builtin", "modules.builtin.modinfo", "modules.order"}
-	for _, m := range meta {
-		files = append(files, filepath.Join("lib/modules", k.Release, m))
+	for _, m := range []string{"modules.builtin", "modules.builtin.modinfo", "modules.order"} {
+		if err := t.CopyFile(filepath.Join(k.Root, k.dir, m), filepath.Join(k.dir, m)); err != nil {
+			return err
+		}
 	}
 	for _, f := range files {
-		if err := t.CopyFile(filepath.Join(k.Root, f), f); err != nil {
+		data, err := readModule(filepath.Join(k.Root, f))
+		if err != nil {
+			return fmt.Errorf("copying module %s: %w", f, err)
+		}
+		if err := t.WriteFile(plainName(f), data, 0o644); err != nil {
 			return err
 		}
 	}

@@ -83,9 +83,29 @@ func (b *builder) addBusybox(t *Tree) error {
 	return nil
 }
 
+// busybox is the packaged static busybox: bin/busybox in Debian 12,
+// usr/bin/busybox since the /usr merge.
+func (b *builder) busybox() string {
+	return pkgFile(b.roots["busybox-static"], "bin/busybox")
+}
+
+// pkgFile is rel in an unpacked package, or its /usr-merged path when only
+// that exists.
+func pkgFile(root, rel string) string {
+	p := filepath.Join(root, rel)
+	if _, err := os.Lstat(p); err != nil {
+		if c := filepath.Join(root, Canon(rel)); c != p {
+			if _, err := os.Lstat(c); err == nil {
+				return c
+			}
+		}
+	}
+	return p
+}
+
 // applets asks the packaged (static) busybox for its applet paths.
 func (b *builder) applets() ([]string, error) {
-	out, err := b.apt.Run(filepath.Join(b.roots["busybox-static"], "bin/busybox"), "--list-full")
+	out, err := b.apt.Run(b.busybox(), "--list-full")
 	if err != nil {
 		return nil, fmt.Errorf("listing busybox applets: %w", err)
 	}
@@ -172,16 +192,24 @@ func sortedFileKeys(m map[string]string) []string {
 	return keys
 }
 
+// addModules installs the kernel modules and the kernel's build
+// configuration as /boot/config-RELEASE, where moby's check-config.sh looks.
 func (b *builder) addModules(t *Tree) error {
 	files, err := b.kernel.Closure(append(b.o.Spec.Kernel.Modules, b.o.Spec.Kernel.InitramfsModules...))
 	if err != nil {
 		return err
 	}
-	return b.kernel.Install(t, files, b.apt.Run)
+	if err := b.kernel.Install(t, files, b.apt.Run); err != nil {
+		return err
+	}
+	if err := t.CopyFile(b.kernel.Config(), "boot/config-"+b.kernel.Release); err != nil {
+		return fmt.Errorf("%w: the kernel package has no boot/config-%s", ErrMissingFile, b.kernel.Release)
+	}
+	return nil
 }
 
 func (b *builder) addServices(t *Tree) error {
-	busybox, err := os.ReadFile(filepath.Join(b.roots["busybox-static"], "bin/busybox"))
+	busybox, err := os.ReadFile(b.busybox())
 	if err != nil {
 		return fmt.Errorf("reading busybox: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -19,6 +20,9 @@ import (
 type Spec struct {
 	Name         string            `yaml:"name"`
 	Architecture string            `yaml:"architecture"`
+	Suite        string            `yaml:"suite"`      // the Debian release: bookworm, trixie
+	Components   []string          `yaml:"components"` // of the suite; default [main]
+	Pockets      []string          `yaml:"pockets"`    // SUITE-updates, SUITE-security; default [updates, security]
 	Kernel       KernelSpec        `yaml:"kernel"`
 	Packages     []PackageSpec     `yaml:"packages"`
 	Links        map[string]string `yaml:"links"`
@@ -56,6 +60,9 @@ type ServiceSpec struct {
 	Cmd  []string `yaml:"cmd"`
 }
 
+// aptName is what a suite or component may look like in a sources.list.
+var aptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
 // ErrBadSpec marks a definition that cannot be built.
 var ErrBadSpec = errors.New("bad image definition")
 
@@ -73,6 +80,12 @@ func LoadSpec(path string) (*Spec, error) {
 		return nil, fmt.Errorf("%w: %s: %s", ErrBadSpec, path, strings.Join(strings.Fields(msg), " "))
 	}
 	s.Dir = filepath.Dir(path)
+	if len(s.Components) == 0 {
+		s.Components = []string{"main"}
+	}
+	if s.Pockets == nil { // absent; "pockets: []" (e.g. for sid) means none
+		s.Pockets = []string{"updates", "security"}
+	}
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadSpec, path, err)
 	}
@@ -85,10 +98,22 @@ func (s *Spec) check() error {
 		return errors.New("name is empty")
 	case s.Architecture == "":
 		return errors.New("architecture is empty")
+	case !aptName.MatchString(s.Suite):
+		return fmt.Errorf("suite %q: want a Debian release such as trixie", s.Suite)
 	case s.Kernel.Package == "":
 		return errors.New("kernel.package is empty")
 	case len(s.Packages) == 0:
 		return errors.New("no packages")
+	}
+	for _, c := range s.Components {
+		if !aptName.MatchString(c) {
+			return fmt.Errorf("component %q: want one such as main", c)
+		}
+	}
+	for _, p := range s.Pockets {
+		if p != "updates" && p != "security" {
+			return fmt.Errorf("pocket %q: want updates or security", p)
+		}
 	}
 	for _, p := range s.Packages {
 		if p.Name == "" || len(p.Files) == 0 {

@@ -63,3 +63,26 @@ func TestPoolTakeMissing(t *testing.T) {
 		t.Fatal("Take of a missing file succeeded")
 	}
 }
+
+// A file named by its Debian 12 path is found where a /usr-merged package
+// has it.
+func TestPkgFile(t *testing.T) {
+	merged, split := t.TempDir(), t.TempDir()
+	for _, f := range []string{filepath.Join(merged, "usr/bin/busybox"), filepath.Join(split, "bin/busybox")} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := pkgFile(merged, "bin/busybox"), filepath.Join(merged, "usr/bin/busybox"); got != want {
+		t.Errorf("pkgFile(merged) = %s, want %s", got, want)
+	}
+	if got, want := pkgFile(split, "bin/busybox"), filepath.Join(split, "bin/busybox"); got != want {
+		t.Errorf("pkgFile(split) = %s, want %s", got, want)
+	}
+	if got, want := pkgFile(merged, "bin/none"), filepath.Join(merged, "bin/none"); got != want {
+		t.Errorf("pkgFile(missing) = %s, want %s", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"time"
@@ -14,7 +15,7 @@ import (
 )
 
 type buildOpts struct {
-	spec, ros, init, cache, out, oci, version string
+	spec, ros, init, cache, out, oci, version, mirror string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -35,6 +36,8 @@ func newBuildCmd() *cobra.Command {
 	f.StringVar(&o.out, "out", "build/os", "directory for vmlinuz, initrd and rootfs.squashfs")
 	f.StringVar(&o.oci, "oci", "build/oci", "OCI image layout to write the OS image into")
 	f.StringVar(&o.version, "version", "", "OS version (semver), e.g. 1.2.3")
+	f.StringVar(&o.mirror, "mirror", os.Getenv("ROS_APT_MIRROR"),
+		"Debian mirror URI for the spec's suite (default $ROS_APT_MIRROR, else the host's from /etc/apt)")
 	_ = cmd.MarkFlagRequired("version")
 	return cmd
 }
@@ -49,7 +52,8 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	}
 	start := time.Now()
 	logf := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "mkimage: "+format+"\n", a...) }
-	res, err := builder.Build(builder.Options{Spec: spec, Ros: o.ros, Init: o.init, Cache: o.cache, Out: o.out, Version: o.version, Logf: logf})
+	res, err := builder.Build(builder.Options{Spec: spec, Ros: o.ros, Init: o.init, Cache: o.cache, Out: o.out, Version: o.version,
+		Mirror: o.mirror, Logf: logf})
 	if err != nil {
 		return err
 	}

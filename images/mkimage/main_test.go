@@ -53,3 +53,43 @@ func TestBuildBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A mirror given by hand (--mirror, else ROS_APT_MIRROR) is checked before
+// apt runs, in one line that names it.
+func TestBuildBadMirror(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "file")
+	if err := os.WriteFile(bin, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := filepath.Abs("../os.yaml")
+	tests := []struct {
+		name, flag, env, want string
+	}{
+		{"flag", "deb.debian.org/debian", "", `"deb.debian.org/debian" is not a URI`},
+		{"environment", "", "http://x/debian main", `"http://x/debian main" is not a URI`},
+		{"flag wins", "ftp//x", "http://deb.debian.org/debian", `"ftp//x" is not a URI`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("ROS_APT_MIRROR", tt.env)
+			args := []string{"build", "--version", "1.0.0", "--spec", spec, "--ros", bin, "--init", bin,
+				"--cache", filepath.Join(dir, "cache"), "--out", filepath.Join(dir, "os"), "--oci", filepath.Join(dir, "oci")}
+			if tt.flag != "" {
+				args = append(args, "--mirror", tt.flag)
+			}
+			cmd := newRootCmd()
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetErr(&out)
+			cmd.SetArgs(args)
+			err := cmd.Execute()
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %v: want one line containing %q", err, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "os")); err == nil {
+				t.Fatal("a failed build left its output behind")
+			}
+		})
+	}
+}
