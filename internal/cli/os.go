@@ -254,19 +254,7 @@ func usage(rep *upgrader.Report) string {
 	}
 	var ru unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &ru)
-	return fmt.Sprintf("phases: %s; peak memory: ros %d MB, xz %d MB", strings.Join(parts, ", "), vmHWM()>>10, ru.Maxrss>>10)
-}
-
-// vmHWM is this process's peak resident memory in KiB.
-func vmHWM() int64 {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, line := range strings.Split(string(b), "\n") {
-		var kb int64
-		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
-			return kb
-		}
-	}
-	return 0
+	return fmt.Sprintf("phases: %s; peak memory: ros %d MB, xz %d MB", strings.Join(parts, ", "), procsys.Host.PeakRSSKiB()>>10, ru.Maxrss>>10)
 }
 
 // argOr is the first argument, or def without one.

@@ -66,3 +66,16 @@ func hasFilesystem(list, fstype string) bool {
 	}
 	return false
 }
+
+// PeakRSSKiB is this process's peak resident memory (VmHWM of
+// /proc/self/status) in KiB, 0 if unknown.
+func (f FS) PeakRSSKiB() int64 {
+	b, _ := f.read("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			return kb
+		}
+	}
+	return 0
+}

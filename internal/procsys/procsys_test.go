@@ -161,3 +161,14 @@ func TestMountsAndSwaps(t *testing.T) {
 		t.Errorf("Swaps = %q, %v", s, err)
 	}
 }
+
+func TestPeakRSS(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "proc/self/status", "Name:\tros\nVmPeak:\t  20000 kB\nVmHWM:\t   18432 kB\n")
+	if got := (FS{root}).PeakRSSKiB(); got != 18432 {
+		t.Errorf("PeakRSSKiB = %d, want 18432", got)
+	}
+	if got := Host.PeakRSSKiB(); got <= 0 {
+		t.Errorf("PeakRSSKiB of this test process = %d", got)
+	}
+}
