@@ -35,19 +35,13 @@ func applyConfig(_ context.Context, st *state) error {
 }
 
 func applySysctl(st *state, c config.Config) error {
-	writeSysctls(st, "cloud-config: ", c.Ros.Sysctl)
-	return nil
-}
-
-// writeSysctls sets each sysctl (net.ipv4.ip_forward: "1"); a failure is
-// logged and the others are still set.
-func writeSysctls(st *state, what string, sysctls map[string]string) {
-	for k, v := range sysctls {
+	for k, v := range c.Ros.Sysctl {
 		path := filepath.Join(st.opts.ProcSys, strings.ReplaceAll(k, ".", "/"))
 		if err := os.WriteFile(path, []byte(v), 0o644); err != nil {
-			st.log.Printf("%ssysctl %s=%s: %v", what, k, v, err)
+			st.log.Printf("cloud-config: sysctl %s=%s: %v", k, v, err)
 		}
 	}
+	return nil
 }
 
 func applyModules(st *state, c config.Config) error {

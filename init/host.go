@@ -12,13 +12,7 @@ import (
 	"github.com/ros-os/ros/internal/contract"
 )
 
-// defaultSysctls are set before the cloud-config's ros.sysctl, which may
-// change them: every group may ping (ICMP datagram sockets, as systemd
-// sets it), so ping works for the default user without raw sockets.
-var defaultSysctls = map[string]string{"net.ipv4.ping_group_range": "0 2147483647"}
-
 func setupHost(_ context.Context, st *state) error {
-	writeSysctls(st, "", defaultSysctls)
 	name := "ros"
 	if b, err := os.ReadFile(st.opts.Hostname); err == nil && strings.TrimSpace(string(b)) != "" {
 		name = strings.TrimSpace(string(b))

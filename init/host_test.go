@@ -149,20 +149,3 @@ func TestStartWatchdogWithout(t *testing.T) {
 		t.Errorf("log:\n%s\nwant no hardware watchdog", m.log)
 	}
 }
-
-// The default user may ping: the ping group range is opened at boot, and
-// the cloud-config's ros.sysctl, applied after, may close it again.
-func TestPingGroupRange(t *testing.T) {
-	m := newMachine(t)
-	m.write(filepath.Join(m.opts.ProcSys, "net/ipv4/ping_group_range"), "1\t0\n")
-	m.write(m.opts.StateConfig, "#cloud-config\nros:\n  sysctl:\n    net.ipv4.ping_group_range: \"0 0\"\n")
-	st := m.boot("reading the cloud-config")
-	must(t, setupHost(context.Background(), st))
-	if got := m.read(filepath.Join(m.opts.ProcSys, "net/ipv4/ping_group_range")); got != "0 2147483647" {
-		t.Errorf("ping_group_range after setting up the host = %q", got)
-	}
-	must(t, applyConfig(context.Background(), st))
-	if got := m.read(filepath.Join(m.opts.ProcSys, "net/ipv4/ping_group_range")); got != "0 0" {
-		t.Errorf("ping_group_range after the cloud-config = %q, want the config's", got)
-	}
-}
