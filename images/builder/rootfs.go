@@ -193,7 +193,8 @@ func sortedFileKeys(m map[string]string) []string {
 }
 
 // addModules installs the kernel modules and the kernel's build
-// configuration as /boot/config-RELEASE, where moby's check-config.sh looks.
+// configuration as /usr/lib/modules/RELEASE/config, for moby's
+// check-config.sh (the console sees the host's /usr, not its /boot).
 func (b *builder) addModules(t *Tree) error {
 	files, err := b.kernel.Closure(append(b.o.Spec.Kernel.Modules, b.o.Spec.Kernel.InitramfsModules...))
 	if err != nil {
@@ -202,7 +203,7 @@ func (b *builder) addModules(t *Tree) error {
 	if err := b.kernel.Install(t, files, b.apt.Run); err != nil {
 		return err
 	}
-	if err := t.CopyFile(b.kernel.Config(), "boot/config-"+b.kernel.Release); err != nil {
+	if err := t.CopyFile(b.kernel.Config(), filepath.Join("usr/lib/modules", b.kernel.Release, "config")); err != nil {
 		return fmt.Errorf("%w: the kernel package has no boot/config-%s", ErrMissingFile, b.kernel.Release)
 	}
 	return nil
