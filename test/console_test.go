@@ -6,18 +6,27 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
 )
 
-// shell drives the autologin shell on the serial console.
+// shell drives the autologin shell on the serial console, failing t.
 type shell struct {
 	t  *testing.T
 	vm *qemu.VM
-	n  int
 }
+
+// markers numbers the commands typed on any console, so that no command's
+// output is taken for another's, even for one typed after a command that
+// timed out and may still print.
+var markers atomic.Int64
+
+// maxLine is the longest line typed: busybox ash's line editor takes 1024
+// characters at most.
+const maxLine = 1000
 
 // waitLogin waits for the autologin prompt of the rancher user; it asks for
 // a fresh prompt first, since the shell may have printed one already.
@@ -32,6 +41,9 @@ func waitLogin(t *testing.T, vm *qemu.VM, timeout time.Duration) *shell {
 	return &shell{t: t, vm: vm}
 }
 
+// on is the same shell for the test t (a subtest): its failures are t's.
+func (s *shell) on(t *testing.T) *shell { return &shell{t: t, vm: s.vm} }
+
 // run types cmd and returns what it printed, up to its exit status, which
 // must be 0.
 func (s *shell) run(cmd string, timeout time.Duration) string {
@@ -44,22 +56,37 @@ func (s *shell) run(cmd string, timeout time.Duration) string {
 }
 
 // runStatus types cmd and returns what it printed and its exit status.
-// Output is framed by markers so kernel messages don't confuse it.
 func (s *shell) runStatus(cmd string, timeout time.Duration) (string, string) {
 	s.t.Helper()
-	s.n++
-	begin, end := fmt.Sprintf("<<%d", s.n), fmt.Sprintf("%d>>", s.n)
+	out, status, err := s.try(cmd, timeout)
+	if err != nil {
+		s.t.Fatalf("%s: %v", cmd, err)
+	}
+	return out, status
+}
+
+// try types cmd and returns what it printed and its exit status, or an
+// error if no status came within timeout; it then types Ctrl-C, to give the
+// shell back to the next command. Output is framed by markers so kernel
+// messages don't confuse it.
+func (s *shell) try(cmd string, timeout time.Duration) (out, status string, err error) {
+	n := markers.Add(1)
+	begin, end := fmt.Sprintf("<<%d", n), fmt.Sprintf("%d>>", n)
 	// The typed line echoes back too: quote it so it never matches a marker.
-	line := fmt.Sprintf("echo '<<''%d'; %s; echo \"%d>> $?\"\n", s.n, cmd, s.n)
+	line := fmt.Sprintf("echo '<<''%d'; %s; echo \"%d>> $?\"\n", n, cmd, n)
+	if len(line) > maxLine {
+		return "", "", fmt.Errorf("the command is %d characters long, the console's line editor takes %d", len(line), maxLine)
+	}
 	if err := s.vm.Send(line); err != nil {
-		s.t.Fatal(err)
+		return "", "", err
 	}
 	re := regexp.MustCompile(`(?s)\n` + regexp.QuoteMeta(begin) + `\r?\n(.*?)` + regexp.QuoteMeta(end) + ` (\d+)`)
 	m, err := s.vm.Console.Expect(re, timeout)
 	if err != nil {
-		s.t.Fatalf("%s: %v", cmd, err)
+		_ = s.vm.Send("\x03")
+		return "", "", err
 	}
-	return withoutKernelLines(strings.ReplaceAll(m[1], "\r", "")), m[2]
+	return withoutKernelLines(strings.ReplaceAll(m[1], "\r", "")), m[2], nil
 }
 
 var kernelLine = regexp.MustCompile(`(?m)^\[\s*\d+\.\d+\] .*\n`)
@@ -81,11 +108,13 @@ func waitUp(t *testing.T, vm *qemu.VM, slot string) {
 }
 
 // The heart of ros: System Docker runs the services, User Docker runs the
-// user's containers, each blind to the other's, and a User Docker volume
-// survives a reboot on a clean STATE.
+// user's containers, each blind to the other's, with the Docker features
+// users rely on (userDockerFeatures), and a User Docker volume and a
+// --restart always container survive a reboot on a clean STATE.
 func TestSystemAndUserDocker(t *testing.T) {
 	disk := installDisk(t, "--append", "ros.autologin")
-	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
+	fwd := newForwards(t)
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true, Forward: fwd.rules()})
 	waitUp(t, vm, "a")
 	sh := waitLogin(t, vm, time.Minute)
 
@@ -108,6 +137,7 @@ func TestSystemAndUserDocker(t *testing.T) {
 	if out := sh.run("ros service logs network", time.Minute); !strings.Contains(out, "network: eth0 is 10.0.2.15/24") {
 		t.Errorf("ros service logs network shows no lease:\n%s", out)
 	}
+	userDockerFeatures(t, vm, sh, fwd)
 	sh.run("docker run --rm -v data:/data busybox sh -c 'echo persisted > /data/f'", 2*time.Minute)
 	if err := vm.Send("sudo ros reboot\n"); err != nil {
 		t.Fatal(err)
@@ -120,6 +150,7 @@ func TestSystemAndUserDocker(t *testing.T) {
 	if out := sh.run("docker run --rm -v data:/data busybox cat /data/f", 2*time.Minute); strings.TrimSpace(out) != "persisted" {
 		t.Fatalf("the volume lost its file across the reboot: %q", out)
 	}
+	restartedAfterReboot(t, sh, fwd)
 	if strings.Contains(vm.Console.String(), "fsck repaired") {
 		t.Error("STATE needed fsck repairs after ros reboot")
 	}
