@@ -46,7 +46,7 @@ unit-test: deps testsum
 
 # The QEMU boot tests: they boot what `make image` built.
 qemu-test: image testsum
-	go test -tags e2e -count=1 -timeout 40m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; rc=$${PIPESTATUS[0]}; \
+	go test -tags e2e -count=1 -timeout 75m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; rc=$${PIPESTATUS[0]}; \
 	  go tool test2json < $(BUILD)/qemu-test.log | $(BUILD)/testsum -name 'qemu tests' -quiet || rc=1; exit $$rc
 
 testsum:
