@@ -54,7 +54,7 @@ func runSystemDocker(ctx context.Context, st *state, args, env []string) (engine
 // Docker does not have yet: once per OS version, not on every boot.
 func loadImages(ctx context.Context, st *state) error {
 	return loadArchives(ctx, st, st.sys, st.opts.ImagesDir, func(name string) string {
-		return "ros/" + name + ":" + services.ImageTag(buildinfo.Version)
+		return contract.ServiceImageRepo + name + ":" + services.ImageTag(buildinfo.Version)
 	})
 }
 

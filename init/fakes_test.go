@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/services"
 	"github.com/ros-os/ros/internal/slot"
@@ -394,7 +395,7 @@ func (m *machine) options() options {
 
 // image is the reference of the image of a system service of this version.
 func (m *machine) image(name string) string {
-	return "ros/" + name + ":" + services.ImageTag(buildinfo.Version)
+	return contract.ServiceImageRepo + name + ":" + services.ImageTag(buildinfo.Version)
 }
 
 // write writes a file of the machine, path under its root unless it is

@@ -43,47 +43,61 @@ func CheckMirror(uri string) error {
 // Debian release suite with component main; the security archive, cdroms
 // and third-party repositories are passed over. It only reads.
 func HostMirror(etc string) (Mirror, error) {
-	for _, f := range hostSourceFiles(etc) {
-		b, err := os.ReadFile(f)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
+	var m Mirror
+	err := eachHostSource(etc, func(file string, s aptSource) bool {
+		if s.isDebianArchive() {
+			m = Mirror{URI: s.uris[0], Keyring: DebianKeyring, From: file}
+			return true
 		}
-		if err != nil {
-			return Mirror{}, fmt.Errorf("reading the host's apt sources: %w", err)
-		}
-		parse := parseOneLine
-		if strings.HasSuffix(f, ".sources") {
-			parse = parseDeb822
-		}
-		for _, s := range parse(string(b)) {
-			if s.isDebianArchive() {
-				return Mirror{URI: s.uris[0], Keyring: DebianKeyring, From: f}, nil
-			}
-		}
+		return false
+	})
+	switch {
+	case err != nil:
+		return Mirror{}, err
+	case m.URI == "":
+		return Mirror{}, fmt.Errorf("%w: the apt sources in %s name no Debian archive (set ROS_APT_MIRROR or --mirror to one, e.g. http://mirror.example/debian)", ErrNoMirror, etc)
 	}
-	return Mirror{}, fmt.Errorf("%w: the apt sources in %s name no Debian archive (set ROS_APT_MIRROR or --mirror to one, e.g. http://mirror.example/debian)", ErrNoMirror, etc)
+	return m, nil
 }
 
 // HostSecurity is the URI of the host's Debian security archive (a source
 // of a SUITE-security suite), or, when it names none, the mirror's sibling
 // MIRROR-security as Debian's own mirrors lay it out.
 func HostSecurity(etc, mirror string) string {
+	uri := strings.TrimSuffix(mirror, "/") + "-security"
+	_ = eachHostSource(etc, func(_ string, s aptSource) bool {
+		if s.enabled && slices.Contains(s.types, "deb") && len(s.uris) > 0 && s.isSecurity() {
+			uri = s.uris[0]
+			return true
+		}
+		return false
+	})
+	return uri
+}
+
+// eachHostSource calls found with each entry of the host's apt sources, in
+// the order apt reads them, until it returns true. Missing files are
+// skipped; it only reads.
+func eachHostSource(etc string, found func(file string, s aptSource) bool) error {
 	for _, f := range hostSourceFiles(etc) {
 		b, err := os.ReadFile(f)
-		if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
 			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading the host's apt sources: %w", err)
 		}
 		parse := parseOneLine
 		if strings.HasSuffix(f, ".sources") {
 			parse = parseDeb822
 		}
 		for _, s := range parse(string(b)) {
-			if s.enabled && slices.Contains(s.types, "deb") && len(s.uris) > 0 && s.isSecurity() {
-				return s.uris[0]
+			if found(f, s) {
+				return nil
 			}
 		}
 	}
-	return strings.TrimSuffix(mirror, "/") + "-security"
+	return nil
 }
 
 func (s aptSource) isSecurity() bool {
