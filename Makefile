@@ -44,10 +44,11 @@ unit-test: deps testsum
 	set -o pipefail; go test -json ./... | $(BUILD)/testsum -name 'unit tests' -log $(BUILD)/unit-test.log
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./internal/config/
 
-# The QEMU boot tests: they boot what `make image` built.
+# The QEMU boot tests: they boot what `make image` built. Progress lines while
+# they run; then the whole output of each failed or skipped test, and the count.
 qemu-test: image testsum
 	go test -tags e2e -count=1 -timeout 75m -v ./test/... 2>&1 | tee $(BUILD)/qemu-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)'; rc=$${PIPESTATUS[0]}; \
-	  go tool test2json < $(BUILD)/qemu-test.log | $(BUILD)/testsum -name 'qemu tests' -quiet || rc=1; exit $$rc
+	  go tool test2json < $(BUILD)/qemu-test.log | $(BUILD)/testsum -name 'qemu tests' || rc=1; exit $$rc
 
 testsum:
 	go build -o $(BUILD)/testsum ./hack/testsum

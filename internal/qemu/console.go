@@ -102,9 +102,12 @@ func (c *Console) Len() int {
 	return len(c.buf)
 }
 
-// Since reports whether s was printed after the first mark bytes.
-func (c *Console) Since(mark int, s string) bool {
+// After is what was printed after the first mark bytes.
+func (c *Console) After(mark int) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return mark <= len(c.buf) && strings.Contains(string(c.buf[mark:]), s)
+	if mark > len(c.buf) {
+		return ""
+	}
+	return string(c.buf[mark:])
 }

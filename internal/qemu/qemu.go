@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -79,11 +80,22 @@ func (vm *VM) start() error {
 	return nil
 }
 
-// guestReset reports whether the guest asked for the reset QEMU exited on
-// since mark: a reboot, or the reboot after a kernel panic (panic=N), which
-// a real machine goes through as well.
-func (vm *VM) guestReset(mark int) bool {
-	return vm.Console.Since(mark, "reboot: Restarting system") || vm.Console.Since(mark, "Rebooting in ")
+// restart tells, from what the console printed since QEMU last started and
+// how QEMU ended, whether the machine reset (QEMU runs with -no-reboot, so
+// any reset ends it) rather than powered off or failed: a reboot, the reboot
+// after a kernel panic (panic=N), or a reset without a kernel message, which
+// is the hardware watchdog's (i6300esb) when the guest stopped petting it.
+// A real machine comes back from all three.
+func restart(console string, exitErr error) (bool, string) {
+	switch {
+	case strings.Contains(console, "reboot: Restarting system"), strings.Contains(console, "Rebooting in "):
+		return true, ""
+	case exitErr != nil:
+		return false, ""
+	case strings.Contains(console, "reboot: Power down"), strings.Contains(console, "reboot: System halted"):
+		return false, ""
+	}
+	return true, "\r\n[qemu: the machine reset without a kernel message (the watchdog fired?): starting it again]\r\n"
 }
 
 // wait restarts QEMU when the guest rebooted (with Config.Reboot), and
@@ -98,9 +110,14 @@ func (vm *VM) wait() {
 		vm.mu.Lock()
 		killed := vm.killed
 		vm.mu.Unlock()
-		if killed || !vm.reboot || !vm.guestReset(mark) {
+		if killed || !vm.reboot {
 			break
 		}
+		again, note := restart(vm.Console.After(mark), vm.err)
+		if !again {
+			break
+		}
+		_, _ = vm.Console.Write([]byte(note))
 		if err := vm.start(); err != nil {
 			vm.err = err
 			break
