@@ -35,6 +35,11 @@ func applyConfig(_ context.Context, st *state) error {
 }
 
 func applySysctl(st *state, c config.Config) error {
+	if len(c.Ros.Sysctl) > 0 {
+		if err := waitModules(context.Background(), st); err != nil {
+			st.log.Printf("cloud-config: sysctl: %v", err)
+		}
+	}
 	for k, v := range c.Ros.Sysctl {
 		path := filepath.Join(st.opts.ProcSys, strings.ReplaceAll(k, ".", "/"))
 		if err := os.WriteFile(path, []byte(v), 0o644); err != nil {

@@ -303,6 +303,7 @@ type machine struct {
 	hostname string
 	reboots  []int
 	chowns   map[string][2]int
+	mu       sync.Mutex // guards kmods
 	kmods    []string
 	outputs  []string
 
@@ -367,6 +368,8 @@ func (m *machine) options() options {
 			return nil, nil
 		},
 		loadKmods: func(dir string, names ...string) error {
+			m.mu.Lock() // loadModules loads most modules in the background
+			defer m.mu.Unlock()
 			m.kmods = append(m.kmods, strings.TrimPrefix(dir, m.root)+": "+strings.Join(names, " "))
 			return nil
 		},

@@ -129,16 +129,45 @@ func TestSetupHostFails(t *testing.T) {
 
 func TestLoadModules(t *testing.T) {
 	m := newMachine(t)
+	m.write(m.opts.ModulesFile, "virtio_net overlay\nvirtio_blk\ni6300esb\n")
 	st := m.state()
 	must(t, loadModules(context.Background(), st))
+	must(t, waitModules(context.Background(), st))
 	rel, err := kmod.Release()
 	must(t, err)
-	if want := []string{"/usr/lib/modules/" + rel + ": virtio_net virtio_blk"}; !reflect.DeepEqual(m.kmods, want) {
+	dir := "/usr/lib/modules/" + rel + ": "
+	// System Docker's and the watchdog's first, the rest in the background.
+	if want := []string{dir + "overlay i6300esb", dir + "virtio_net virtio_blk"}; !reflect.DeepEqual(m.kmods, want) {
 		t.Errorf("loaded %q, want %q", m.kmods, want)
 	}
 	must(t, os.Remove(m.opts.ModulesFile))
 	if err := loadModules(context.Background(), st); err == nil || !strings.HasPrefix(err.Error(), "reading the module list: ") {
 		t.Errorf("loadModules without a list: %v", err)
+	}
+}
+
+// A module that fails to load in the background fails the boot at the step
+// that waits for it, before the services that need it start.
+func TestWaitModulesFails(t *testing.T) {
+	m := newMachine(t)
+	m.opts.loadKmods = func(string, ...string) error { return errors.New("loading xt_tcpudp: no such module") }
+	st := m.state()
+	must(t, loadModules(context.Background(), st))
+	if err := waitModules(context.Background(), st); err == nil || err.Error() != "loading xt_tcpudp: no such module" {
+		t.Errorf("waitModules: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	st.modules = &background{done: make(chan struct{})}
+	if err := waitModules(ctx, st); !errors.Is(err, context.Canceled) {
+		t.Errorf("waitModules after the gate gave up: %v", err)
+	}
+}
+
+func TestSplitModules(t *testing.T) {
+	first, rest := splitModules([]string{"a", "i6300esb", "b", "overlay"}, earlyModules)
+	if !reflect.DeepEqual(first, []string{"overlay", "i6300esb"}) || !reflect.DeepEqual(rest, []string{"a", "b"}) {
+		t.Errorf("splitModules = %q, %q", first, rest)
 	}
 }
 

@@ -35,6 +35,7 @@ type state struct {
 	cfg          config.Config // the cloud-config applied at this boot
 	serviceFile  services.File // the services to run: built-in, catalog, config
 	coreServices services.File // the built-in ones, which the health gate covers
+	modules      *background // the kernel modules loading while System Docker starts
 	sysDocker    daemon
 	sys          engine
 	milestones   []Milestone
@@ -56,6 +57,7 @@ var steps = []step{
 	{"running bootcmd", runBootcmd},
 	{"starting System Docker", startSystemDocker},
 	{"loading system images", loadImages},
+	{"waiting for kernel modules", waitModules},
 	{"starting system services", startServices},
 	{"waiting for User Docker", waitUserDocker},
 	{"checking health", checkHealth},

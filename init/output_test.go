@@ -3,6 +3,7 @@ package rosinit
 import (
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ros-os/ros/init/reaper"
@@ -10,8 +11,12 @@ import (
 
 // A command run for its output goes through the reaper and still gives its
 // whole output and exit status.
+// testReaper is the test binary's one Reaper (two would take each other's
+// children), shared by -count=N runs.
+var testReaper = sync.OnceValue(reaper.New)
+
 func TestReapedOutput(t *testing.T) {
-	run := reapedOutput(reaper.New())
+	run := reapedOutput(testReaper())
 	out, err := run(exec.Command("sh", "-c", "echo to-stdout; echo to-stderr >&2"))
 	if err != nil || !strings.Contains(string(out), "to-stdout") || !strings.Contains(string(out), "to-stderr") {
 		t.Fatalf("output = %q, %v", out, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/docker/docker/api/types/container"
 
@@ -26,9 +27,7 @@ func startServices(ctx context.Context, st *state) error {
 		return err
 	}
 	for _, level := range levels {
-		for _, name := range level {
-			startService(ctx, st, name, file[name])
-		}
+		startLevel(ctx, st, file, level)
 		if err := waitOneshots(ctx, st.sys, file, level); err != nil {
 			st.log.Printf("%v", err)
 		}
@@ -37,10 +36,41 @@ func startServices(ctx context.Context, st *state) error {
 	return nil
 }
 
+// startLevel starts the services of one level, which do not depend on each
+// other, at the same time (each start is mostly System Docker's and its
+// shim's work: ~1.3 s under TCG), and records them in the level's order.
+func startLevel(ctx context.Context, st *state, file services.File, level []string) {
+	results := make([]started, len(level))
+	var wg sync.WaitGroup
+	for i, name := range level {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = startService(ctx, st, name, file[name])
+		}()
+	}
+	wg.Wait()
+	for i, name := range level {
+		r := results[i]
+		if r.err != nil && r.core {
+			st.serviceErrs = append(st.serviceErrs, r.err)
+		}
+		if r.err == nil && r.core && !r.oneshot {
+			st.services = append(st.services, name)
+		}
+	}
+}
+
+// started is how the start of one service went.
+type started struct {
+	err           error
+	core, oneshot bool // a built-in service; one that runs to completion
+}
+
 // startService starts one service. A built-in service that the config
 // replaced and that does not start is started as built instead, so a bad
 // definition of, say, the console cannot take the console away.
-func startService(ctx context.Context, st *state, name string, svc services.Service) {
+func startService(ctx context.Context, st *state, name string, svc services.Service) started {
 	builtin, core := st.coreServices[name]
 	err := svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version)
 	if err != nil && core && !reflect.DeepEqual(svc, builtin) {
@@ -50,14 +80,8 @@ func startService(ctx context.Context, st *state, name string, svc services.Serv
 	}
 	if err != nil {
 		st.log.Printf("%v", err)
-		if core {
-			st.serviceErrs = append(st.serviceErrs, err)
-		}
-		return
 	}
-	if core && !svc.Oneshot {
-		st.services = append(st.services, name)
-	}
+	return started{err: err, core: core, oneshot: svc.Oneshot}
 }
 
 // removeStale removes service containers of another OS version or of a

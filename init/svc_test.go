@@ -100,8 +100,10 @@ func TestStartServices(t *testing.T) {
 
 func checkStarted(t *testing.T, m *machine, st *state, started, running []string) {
 	t.Helper()
-	if !reflect.DeepEqual(m.sys.started, started) {
-		t.Errorf("started %v, want %v\nlog:\n%s", m.sys.started, started, m.log)
+	levels, err := services.Order(st.serviceFile)
+	must(t, err)
+	if !startedInOrder(levels, m.sys.started, started) {
+		t.Errorf("started %v, want %v (in any order within a level)\nlog:\n%s", m.sys.started, started, m.log)
 	}
 	if !reflect.DeepEqual(st.services, running) {
 		t.Errorf("core services %v, want %v", st.services, running)
@@ -139,4 +141,25 @@ func TestWaitOneshotsError(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "waiting for service gone: ") {
 		t.Errorf("waitOneshots for a missing container: %v", err)
 	}
+}
+
+// startedInOrder reports whether got holds the services of want, each
+// started after those of the levels before its own (services of one level
+// start together, in any order).
+func startedInOrder(levels [][]string, got, want []string) bool {
+	levelOf := map[string]int{}
+	for i, l := range levels {
+		for _, n := range l {
+			levelOf[n] = i
+		}
+	}
+	for i := 1; i < len(got); i++ {
+		if levelOf[got[i]] < levelOf[got[i-1]] {
+			return false
+		}
+	}
+	a, b := slices.Clone(got), slices.Clone(want)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

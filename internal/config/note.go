@@ -1,7 +1,7 @@
 package config
 
 // rebootNote is what applies a change that init makes at boot only.
-const rebootNote = "reboot to apply (sudo ros reboot)"
+const rebootNote = "reboot: sudo ros reboot"
 
 // restartNotes say how to apply a change below a key, most specific first;
 // a note function gets the resolved key.
