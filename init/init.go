@@ -35,7 +35,7 @@ type state struct {
 	cfg          config.Config // the cloud-config applied at this boot
 	serviceFile  services.File // the services to run: built-in, catalog, config
 	coreServices services.File // the built-in ones, which the health gate covers
-	modules      *background // the kernel modules loading while System Docker starts
+	modules      *background   // the kernel modules loading while System Docker starts
 	sysDocker    daemon
 	sys          engine
 	milestones   []Milestone
