@@ -24,6 +24,8 @@ var systemDockerArgs = []string{
 	"--pidfile=" + contract.SystemDockerDir + "/docker.pid",
 	"--bridge=none", "--iptables=false", "--ip-masq=false", "--userland-proxy=false",
 	"--group=docker", "--log-level=warn",
+	// The services' logs are bounded: 3 files of 10 MB each (json-file).
+	"--log-opt=max-size=10m", "--log-opt=max-file=3",
 }
 
 // startSystemDocker starts System Docker with the cloud-config's

@@ -84,6 +84,7 @@ func userDockerFeatures(t *testing.T, vm *qemu.VM, sh *shell, fwd forwards) {
 		{"docker compose", f.compose},
 		{"volumes and bind mounts", f.volumes},
 		{"resource limits", f.limits},
+		{"container logs are bounded", f.boundedLogs},
 		{"healthcheck", f.healthcheck},
 		{"macvlan and ipvlan networks", f.vlanNetworks},
 		{"swarm", f.swarm},
@@ -382,6 +383,20 @@ func (f *features) limits(t *testing.T, sh *shell) {
 		if i >= len(got) || strings.TrimSpace(got[i]) != want[i] {
 			t.Errorf("%s of a container run with -m 64m --cpus 0.5 --pids-limit 50 is not %q; the three files hold:\n%s", file, want[i], out)
 		}
+	}
+}
+
+// boundedLogs: a user's container, and the system services, log to files
+// that rotate (3 × 10 MB) unless told otherwise: logs cannot fill STATE.
+func (f *features) boundedLogs(t *testing.T, sh *shell) {
+	const format = `'{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}} {{index .HostConfig.LogConfig.Config "max-file"}}'`
+	sh.run("docker run -d --name e2e-logs busybox sleep 3600", 2*time.Minute)
+	if got := strings.TrimSpace(sh.run("docker inspect -f "+format+" e2e-logs", time.Minute)); got != "json-file 10m 3" {
+		t.Errorf("a user container's log configuration is %q, want json-file 10m 3", got)
+	}
+	sh.run("docker rm -f e2e-logs", time.Minute)
+	if got := strings.TrimSpace(sh.run("sudo system-docker inspect -f "+format+" console", time.Minute)); got != "json-file 10m 3" {
+		t.Errorf("the console service's log configuration is %q, want json-file 10m 3", got)
 	}
 }
 

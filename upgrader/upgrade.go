@@ -29,7 +29,7 @@ import (
 // Options say what to upgrade to.
 type Options struct {
 	Ref       string    // image reference; see artifact.Open
-	Force     bool      // allow the same or an older version
+	Force     bool      // allow the same or an older version, or overwriting the last good slot while the running one is on trial
 	Booted    slot.Slot // the running slot
 	Running   string    // the running version
 	Cmdline   string    // the running kernel command line
@@ -69,6 +69,7 @@ type bufferFlusher interface{ FlushBuffers() error }
 var (
 	ErrNotNewer     = errors.New("not newer than the running version")
 	ErrBusy         = slotstate.ErrBusy
+	ErrOnTrial      = slotstate.ErrOnTrial
 	ErrSlotTooSmall = partitions.ErrSlotTooSmall
 )
 
@@ -172,7 +173,28 @@ func (u *upgrade) resolve(context.Context) error {
 	if u.rec, err = slotstate.LoadRecord(u.o.Record); err != nil {
 		return err
 	}
+	if err := u.mountESP(); err != nil {
+		return err
+	}
+	running, err := slotstate.Entry(u.esp, u.o.Booted)
+	if err != nil {
+		return err
+	}
+	if err := slotstate.CheckUpgrade(u.o.Booted, running, u.rec.Pending); err != nil && !u.o.Force {
+		return err
+	}
 	u.img, u.cfg = img, cfg
+	return nil
+}
+
+func (u *upgrade) mountESP() error {
+	if u.esp = u.o.ESP; u.esp == nil {
+		esp, err := slotstate.MountESP()
+		if err != nil {
+			return err
+		}
+		u.esp = esp
+	}
 	return nil
 }
 
@@ -229,13 +251,6 @@ func (d *blockDev) FlushBuffers() error { return unix.IoctlSetInt(int(d.Fd()), u
 // writeSlot first removes the target slot's entry (nothing may boot a slot
 // being written), then streams the root filesystem into it.
 func (u *upgrade) writeSlot(context.Context) error {
-	if u.esp = u.o.ESP; u.esp == nil {
-		esp, err := slotstate.MountESP()
-		if err != nil {
-			return err
-		}
-		u.esp = esp
-	}
 	if err := removeEntry(u.esp, u.target); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/installer"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/internal/testimage"
 	"github.com/ros-os/ros/internal/testutil/need"
 	"github.com/ros-os/ros/partitions"
@@ -224,4 +226,83 @@ func tamperedLayout(t *testing.T, img v1.Image, truncate bool) string {
 		t.Fatal(err)
 	}
 	return ref
+}
+
+// A second upgrade while the running slot is on trial would overwrite the
+// last good slot: refused, with nothing written, unless forced.
+func TestUpgradeRefusedOnTrial(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/ros/os:2.0.0"
+	push(t, testimage.New(t, "2.0.0", "amd64", 200), ref)
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, m *machine)
+	}{
+		{"its entry still counts tries", func(t *testing.T, m *machine) {
+			if err := bootloader.SetCounter(bootloader.DirFS(m.esp), "ros-a", &bootloader.Counter{Left: 2, Done: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the record has an upgrade to it pending", func(t *testing.T, m *machine) {
+			rec := &slotstate.Record{Slots: map[slot.Slot]slotstate.SlotInfo{"a": {Version: "1.0.0"}, "b": {Version: "0.9.0"}},
+				Pending: &slotstate.Pending{From: "b", To: "a", FromVersion: "0.9.0", ToVersion: "1.0.0"}}
+			if err := rec.Save(m.record); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			tt.setup(t, m)
+			before, entries := m.slotB(t), entryNames(t, m.esp)
+			sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sec.Close()
+			o := Options{Ref: ref, Booted: "a", Running: "1.0.0", Slot: sec, ESP: bootloader.DirFS(m.esp), Record: m.record,
+				Lock: filepath.Join(t.TempDir(), "lock")}
+			_, err = Upgrade(context.Background(), o)
+			if !errors.Is(err, ErrOnTrial) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "--force") {
+				t.Fatalf("upgrade while slot a is on trial: %v, want one line with ErrOnTrial and --force", err)
+			}
+			if m.slotB(t) != before || !slices.Equal(entryNames(t, m.esp), entries) {
+				t.Fatal("the refused upgrade wrote slot B or changed the entries")
+			}
+			o.Force = true
+			if _, err := Upgrade(context.Background(), o); err != nil {
+				t.Fatalf("upgrade --force: %v", err)
+			}
+		})
+	}
+}
+
+// slotB hashes slot B's partition.
+func (m *machine) slotB(t *testing.T) string {
+	t.Helper()
+	sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(sec, 0, sec.Size())); err != nil {
+		t.Fatal(err)
+	}
+	return string(h.Sum(nil))
+}
+
+func entryNames(t *testing.T, esp string) []string {
+	t.Helper()
+	des, err := os.ReadDir(filepath.Join(esp, bootloader.EntriesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range des {
+		names = append(names, d.Name())
+	}
+	return names
 }

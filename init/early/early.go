@@ -62,7 +62,9 @@ var steps = []step{
 
 // Main runs the initramfs stage and never returns: the last step execs
 // /sbin/init. On a fatal error it logs to the console and the kernel log,
-// waits 10 s so a person can read it, and powers off.
+// waits 10 s so a person can read it, and reboots: the boot loader counts
+// the try, and falls back to the other slot once a trial slot has none
+// left; a machine that powered off would stay dark while tries remain.
 func Main() {
 	b := &boot{log: newLogger()}
 	defer func() {
@@ -78,11 +80,11 @@ func Main() {
 	b.fatal(errors.New("switching root returned"))
 }
 
-// fatal reports err and powers off. It never returns.
+// fatal reports err and reboots. It never returns.
 func (b *boot) fatal(err error) {
-	b.log.Banner("ros: BOOT FAILED in the initramfs", err.Error(), "powering off in 10 s")
+	b.log.Banner("ros: BOOT FAILED in the initramfs", err.Error(), "rebooting in 10 s")
 	time.Sleep(10 * time.Second)
-	b.halt(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	b.halt(unix.LINUX_REBOOT_CMD_RESTART)
 }
 
 // halt syncs and reboots or powers off. It never returns: PID 1 exiting

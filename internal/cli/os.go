@@ -54,7 +54,7 @@ repository of the last upgrade.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runUpgrade(cmd, args, o) },
 	}
-	cmd.Flags().BoolVarP(&o.force, "force", "f", false, "install the same or an older version")
+	cmd.Flags().BoolVarP(&o.force, "force", "f", false, "install the same or an older version, or upgrade while the running slot is on trial (dangerous: overwrites the last good slot)")
 	cmd.Flags().BoolVar(&o.reboot, "reboot", false, "reboot into the new slot when written")
 	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
 	return cmd

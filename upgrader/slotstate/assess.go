@@ -110,8 +110,8 @@ func (m Machine) RollbackTo(booted slot.Slot, version string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if other == nil || other.Bad() {
-		return "", fmt.Errorf("%w: slot %s has no good image", ErrNoRollback, booted.Other())
+	if err := checkRollback(booted, other); err != nil {
+		return "", err
 	}
 	cur, err := Entry(esp, booted)
 	if err != nil || cur == nil {

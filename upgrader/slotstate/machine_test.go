@@ -376,6 +376,8 @@ func TestRollbackTo(t *testing.T) {
 
 		{name: "other slot bad", entries: []bootloader.Entry{entry(slot.A, v1, tries(0, 3)), entry(slot.B, v2, nil)}, rec: plain,
 			wantErr: ErrNoRollback, files: []string{"ros-a+0-3.conf", "ros-b.conf"}},
+		{name: "other slot on trial: refused, nothing renamed", entries: []bootloader.Entry{entry(slot.A, v1, tries(3, 0)), entry(slot.B, v2, nil)}, rec: plain,
+			wantErr: ErrOnTrial, files: []string{"ros-a+3-0.conf", "ros-b.conf"}},
 		{name: "other slot empty", entries: []bootloader.Entry{entry(slot.B, v2, nil)}, rec: plain,
 			wantErr: ErrNoRollback, files: []string{"ros-b.conf"}},
 		{name: "running slot has no entry", entries: []bootloader.Entry{entry(slot.A, v1, nil)}, rec: plain,
