@@ -92,6 +92,13 @@ func TestUpgradeAndRollback(t *testing.T) {
 	if out, code := sh.runStatus("ros os rollback 2>&1", time.Minute); code == "0" || !strings.Contains(out, "run it with sudo") {
 		t.Fatalf("ros os rollback as rancher: exit status %s:\n%s", code, out)
 	}
+	// Misuse: rolling back to the slot just written, which never passed a
+	// health gate, would give up the good slot for it: refused, nothing changed.
+	if out, code := sh.runStatus("sudo ros os rollback 2>&1", time.Minute); code == "0" || !strings.Contains(out, "has not passed a health gate yet") ||
+		strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Fatalf("sudo ros os rollback to the pending slot: exit status %s:\n%s", code, out)
+	}
+	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`)
 	sh = reboot(t, vm, sh, "b")
 	// Boot assessment published the kept slot.
 	readOnlyAsUser(t, sh, v2, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+active, good`)
