@@ -164,6 +164,13 @@ func applySSHKeys(st *state, c config.Config) error {
 }
 
 func runBootcmd(ctx context.Context, st *state) error {
+	if len(st.cfg.Bootcmd) > 0 {
+		// bootcmd runs before the services, with every module of the image
+		// loaded (iptables rules, say).
+		if err := waitModules(ctx, st); err != nil {
+			st.log.Printf("bootcmd: %v", err)
+		}
+	}
 	runCommands(ctx, st, "bootcmd", st.cfg.Bootcmd)
 	return nil
 }
@@ -197,7 +204,11 @@ const commandTimeout = 2 * time.Minute
 
 // earlyDHCP takes a lease on the first NIC so a cloud-config URL can be
 // fetched before the network service runs.
-func earlyDHCP(st *state) {
+func earlyDHCP(ctx context.Context, st *state) {
+	// The NIC drivers are among the modules loading in the background.
+	if err := waitModules(ctx, st); err != nil {
+		st.log.Printf("cloud-config: %v", err)
+	}
 	nics := st.opts.proc.Ethernet()
 	if len(nics) == 0 {
 		st.log.Printf("cloud-config: no network interface to fetch the config with")

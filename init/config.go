@@ -152,7 +152,7 @@ func keepSource(dir, file, name string, data []byte) config.Source {
 // lease on the first NIC (the network service is not up yet).
 func fetchCmdlineConfig(ctx context.Context, st *state, src string) ([]byte, error) {
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-		earlyDHCP(st)
+		earlyDHCP(ctx, st)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
@@ -173,16 +174,35 @@ func TestCmdlineConfigURL(t *testing.T) {
 		{"a NIC: DHCP on it first", []string{"eth1", "eth0"},
 			[]string{"udhcpc -n -q -f -t 5 -i eth0 -s " + contract.UdhcpcScript}, ""},
 		{"no NIC: said, and fetched anyway", nil, nil, "no network interface to fetch the config with"},
+		// The NIC's driver is among the modules still loading in the
+		// background (loadModules): DHCP waits for them.
+		{"a NIC whose driver is still loading", []string{"later:eth0"},
+			[]string{"udhcpc -n -q -f -t 5 -i eth0 -s " + contract.UdhcpcScript}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMachine(t)
+			var later []string
 			for _, nic := range tt.nics {
+				if name, ok := strings.CutPrefix(nic, "later:"); ok {
+					later = append(later, name)
+					continue
+				}
 				must(t, os.MkdirAll(filepath.Join(m.root, "sys/class/net", nic, "device"), 0o755))
 			}
 			m.runner.fail["udhcpc"] = errors.New("exit status 1")
 			m.write("/proc/cmdline", "ros.cloud_config="+srv.URL+"/user-data\n")
 			st := m.state()
+			if later != nil {
+				st.modules = &background{done: make(chan struct{})}
+				go func() {
+					time.Sleep(50 * time.Millisecond)
+					for _, nic := range later {
+						must(t, os.MkdirAll(filepath.Join(m.root, "sys/class/net", nic, "device"), 0o755))
+					}
+					close(st.modules.done)
+				}()
+			}
 			must(t, readCmdline(context.Background(), st))
 			must(t, readConfig(context.Background(), st))
 			if st.cfg.Hostname != "fetched" {

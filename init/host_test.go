@@ -8,8 +8,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ros-os/ros/init/kmod"
+	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
 )
 
@@ -176,5 +178,24 @@ func TestStartWatchdogWithout(t *testing.T) {
 	must(t, startWatchdog(context.Background(), m.state()))
 	if !strings.Contains(m.log.String(), "no hardware watchdog") {
 		t.Errorf("log:\n%s\nwant no hardware watchdog", m.log)
+	}
+}
+
+// bootcmd runs with every module of the image loaded: it waits for the
+// background load, and reports a failed one.
+func TestBootcmdWaitsForModules(t *testing.T) {
+	m := newMachine(t)
+	st := m.state()
+	st.cfg.Bootcmd = []config.RunCommand{{"true"}}
+	bg := &background{done: make(chan struct{})}
+	st.modules = bg
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		bg.err = errors.New("loading xt_tcpudp: no such module")
+		close(bg.done)
+	}()
+	must(t, runBootcmd(context.Background(), st))
+	if !strings.Contains(m.log.String(), "bootcmd: loading xt_tcpudp: no such module") {
+		t.Errorf("log:\n%s\nwant the module failure before bootcmd", m.log)
 	}
 }
