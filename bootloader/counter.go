@@ -47,6 +47,10 @@ func Booted(e Entry) Entry {
 // counter with no tries left.
 func (e Entry) Bad() bool { return e.Counter != nil && e.Counter.Left == 0 }
 
+// OnTrial reports whether the entry still counts boots: it has not passed a
+// health gate (or was given up, when Bad too).
+func (e Entry) OnTrial() bool { return e.Counter != nil }
+
 // Pick models how systemd-boot 252 chooses the entry to boot when
 // loader.conf has no "default" line and no LoaderEntryDefault/OneShot EFI
 // variable is set: it sorts the entries and boots the first. The order

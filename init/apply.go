@@ -18,8 +18,14 @@ import (
 
 // applyConfig applies what the cloud-config sets on the host. Each item that
 // fails is logged and skipped: a config never stops the boot.
-func applyConfig(_ context.Context, st *state) error {
+func applyConfig(ctx context.Context, st *state) error {
 	c := st.cfg
+	if len(c.Ros.Sysctl) > 0 {
+		// Keys such as net.bridge.* exist once their modules have loaded.
+		if err := waitModules(ctx, st); err != nil {
+			st.log.Printf("cloud-config: sysctl: %v", err)
+		}
+	}
 	for _, kv := range c.Ros.Environment {
 		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
@@ -35,11 +41,6 @@ func applyConfig(_ context.Context, st *state) error {
 }
 
 func applySysctl(st *state, c config.Config) error {
-	if len(c.Ros.Sysctl) > 0 {
-		if err := waitModules(context.Background(), st); err != nil {
-			st.log.Printf("cloud-config: sysctl: %v", err)
-		}
-	}
 	for k, v := range c.Ros.Sysctl {
 		path := filepath.Join(st.opts.ProcSys, strings.ReplaceAll(k, ".", "/"))
 		if err := os.WriteFile(path, []byte(v), 0o644); err != nil {

@@ -199,3 +199,18 @@ func TestBootcmdWaitsForModules(t *testing.T) {
 		t.Errorf("log:\n%s\nwant the module failure before bootcmd", m.log)
 	}
 }
+
+// The cloud-config's sysctls wait for the background modules too (keys
+// such as net.bridge.* exist once br_netfilter is loaded).
+func TestSysctlWaitsForModules(t *testing.T) {
+	m := newMachine(t)
+	st := m.state()
+	st.cfg.Ros.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+	bg := &background{done: make(chan struct{}), err: errors.New("loading br_netfilter: no such module")}
+	close(bg.done)
+	st.modules = bg
+	must(t, applyConfig(context.Background(), st))
+	if !strings.Contains(m.log.String(), "cloud-config: sysctl: loading br_netfilter: no such module") {
+		t.Errorf("log:\n%s\nwant the module failure before the sysctls", m.log)
+	}
+}

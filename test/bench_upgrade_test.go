@@ -5,7 +5,6 @@ package test
 import (
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,8 +31,7 @@ func BenchmarkUpgrade(b *testing.B) {
 	if _, err := vm.Console.Expect(regexp.MustCompile(`is up on slot a`), 5*time.Minute); err != nil {
 		b.Fatal(err)
 	}
-	port := reg.Addr[strings.LastIndex(reg.Addr, ":")+1:]
-	cmd := "sudo ros os upgrade --insecure 10.0.2.2:" + port + "/ros/os:" + v2 + " 2>&1 | grep phases; " +
+	cmd := "sudo ros os upgrade --insecure 10.0.2.2:" + port(reg.Addr) + "/ros/os:" + v2 + " 2>&1 | grep phases; " +
 		"s=$(cut -d' ' -f1 /proc/uptime); sudo dd if=/dev/vda3 of=/dev/vda3 bs=1M count=212 conv=fsync,notrunc 2>/dev/null; " +
 		"e=$(cut -d' ' -f1 /proc/uptime); echo \"dd-seconds $s $e\"\n"
 	if err := vm.Send("\n" + cmd); err != nil {

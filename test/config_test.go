@@ -44,6 +44,7 @@ func newSSHKey(t *testing.T) (*sshClient, string) {
 // port is the port of a host:port address.
 func port(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
 
+// freePort is a TCP port of the host's loopback that nothing listens on.
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,6 +52,16 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// freeUDPPort is the same for UDP.
+func freeUDPPort(t *testing.T) int {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 func (c *sshClient) forward() string { return fmt.Sprintf("tcp:127.0.0.1:%d-:22", c.port) }

@@ -46,15 +46,6 @@ func (f forwards) rules() []string {
 	}
 }
 
-func freeUDPPort(t *testing.T) int {
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
 // features checks, on the machine TestSystemAndUserDocker booted, the
 // Docker features users rely on (issue 11), each a subtest.
 type features struct {

@@ -69,7 +69,7 @@ func TestUpgradeAndRollback(t *testing.T) {
 	mk := mkimage(t)
 	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
 	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v3, brokenSpec(t))+":"+v3, reg.Addr+"/ros/os:"+v3)
-	guestRepo := "10.0.2.2:" + reg.Addr[strings.LastIndex(reg.Addr, ":")+1:] + "/ros/os"
+	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
 
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})

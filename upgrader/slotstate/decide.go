@@ -30,7 +30,7 @@ type Situation struct {
 // Decide is the boot-slot state machine: a pure function from the situation
 // to the actions, table-tested in decide_test.go.
 func Decide(s Situation) []Action {
-	trial := s.Entry != nil && s.Entry.Counter != nil
+	trial := s.Entry != nil && s.Entry.OnTrial()
 	switch {
 	case s.Pending != nil && s.Booted == s.Pending.To:
 		if s.Healthy {

@@ -51,7 +51,7 @@ func slotStatus(s, booted slot.Slot, rec *Record, entries []bootloader.Entry) Sl
 		switch {
 		case e.Bad():
 			ss.State = "bad"
-		case e.Counter != nil:
+		case e.OnTrial():
 			ss.State = "pending"
 		default:
 			ss.State = "good"

@@ -18,7 +18,7 @@ var ErrOnTrial = errors.New("on trial")
 // The other slot then holds the last system known to be good, the one
 // systemd-boot falls back to.
 func CheckUpgrade(booted slot.Slot, entry *bootloader.Entry, p *Pending) error {
-	trial := entry != nil && entry.Counter != nil
+	trial := entry != nil && entry.OnTrial()
 	if !trial && (p == nil || p.To != booted) {
 		return nil
 	}
@@ -34,7 +34,7 @@ func checkRollback(booted slot.Slot, other *bootloader.Entry) error {
 	switch {
 	case other == nil || other.Bad():
 		return fmt.Errorf("%w: slot %s has no good image", ErrNoRollback, booted.Other())
-	case other.Counter != nil:
+	case other.OnTrial():
 		return fmt.Errorf("%w: %w: slot %s (ros %s) has not passed a health gate yet: boot it once as an upgrade (sudo ros reboot) and roll back once it is good",
 			ErrNoRollback, ErrOnTrial, booted.Other(), other.Version)
 	}
