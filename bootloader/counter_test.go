@@ -43,10 +43,10 @@ func TestCounterTransitions(t *testing.T) {
 	}
 }
 
-// rosEntry is a ros entry for the Pick tables: version v, counter c.
+// rosEntry is a ros entry for the Pick tables: version field v, counter c.
 func rosEntry(s slot.Slot, v string, c *Counter) Entry {
-	e := SlotEntry(s, v, "")
-	e.Counter = c
+	e := SlotEntry(s, 0, v, "")
+	e.Version, e.Counter = v, c
 	return e
 }
 

@@ -109,7 +109,7 @@ func TestSlotEntry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := SlotEntry(tt.slot, tt.version, tt.cmdline)
+			e := SlotEntry(tt.slot, 4, tt.version, tt.cmdline)
 			e.Counter = tt.counter
 			if err := e.Validate(); err != nil {
 				t.Fatal(err)
@@ -214,7 +214,7 @@ func TestRenderQuotes(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := SlotEntry("a", "1", "quiet")
+	ok := SlotEntry("a", 1, "1", "quiet")
 	tests := []struct {
 		name string
 		edit func(*Entry)
@@ -240,5 +240,66 @@ func TestValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want %v", err, tt.err)
 			}
 		})
+	}
+}
+
+// The slot written last boots next, whatever the two version strings: the
+// generation in the version field decides. Without it, systemd-boot takes
+// "1.2.0-rc.1" as newer than "1.2.0" and the old slot keeps booting.
+func TestGenerationOrdersSlots(t *testing.T) {
+	tests := []struct{ running, next string }{
+		{"1.2.0-rc.1", "1.2.0"}, // "-" is a release separator for systemd-boot
+		{"1.1.0", "v1.2.0"},
+		{"1.2.0", "1.1.0"}, // a --force downgrade
+		{"1.2.0", "1.2.0"}, // a --force reinstall
+		{"9.0.0", "10.0.0"},
+		{"1.0.0+build.9", "1.0.0+build.10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.running+"→"+tt.next, func(t *testing.T) {
+			a := SlotEntry("a", 1, tt.running, "")
+			for _, s := range []slot.Slot{"b", "a", "b"} { // three upgrades in a row
+				running := a
+				if s == "a" {
+					running = SlotEntry("b", a.Generation(), tt.running, "")
+				}
+				next := SlotEntry(s, NextGeneration([]Entry{running}), tt.next, "")
+				next.Counter = Tries(3)
+				if got, _ := Pick([]Entry{running, next}); got.ID != next.ID {
+					t.Fatalf("systemd-boot boots %s (%q), want the new %s (%q)", got.ID, got.Version, next.ID, next.Version)
+				}
+				if next.OSVersion() != tt.next {
+					t.Errorf("OSVersion() = %q, want %q", next.OSVersion(), tt.next)
+				}
+				a = next
+			}
+		})
+	}
+}
+
+func TestGeneration(t *testing.T) {
+	tests := []struct {
+		version string
+		gen     int
+		os      string
+	}{
+		{"7-1.2.0", 7, "1.2.0"},
+		{"12-1.2.0-rc.1", 12, "1.2.0-rc.1"},
+		{"0.1.0", 0, "0.1.0"}, // written before generations
+		{"2.3.0", 2, "2.3.0"},
+		{"v1.0", 0, "v1.0"},
+		{"", 0, ""},
+		{"99999999999999999999-1", 0, "1"},
+	}
+	for _, tt := range tests {
+		e := Entry{Version: tt.version}
+		if e.Generation() != tt.gen || e.OSVersion() != tt.os {
+			t.Errorf("%q: Generation() = %d, OSVersion() = %q, want %d, %q", tt.version, e.Generation(), e.OSVersion(), tt.gen, tt.os)
+		}
+	}
+	old := SlotEntry("a", 0, "", "")
+	old.Version = "2.3.0"
+	if g := NextGeneration([]Entry{old, {ID: "other", Version: "50"}}); g != 3 {
+		t.Errorf("NextGeneration after a 2.3.0 entry = %d, want 3 (other entries do not count)", g)
 	}
 }

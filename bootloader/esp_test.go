@@ -103,7 +103,7 @@ func TestESPFAT32(t *testing.T) {
 func TestFirmwareRename(t *testing.T) {
 	mren := need.Tool(t, "mren")
 	fsys, img := newFAT(t, espSizes[1])
-	a := SlotEntry("a", "1.1", "")
+	a := SlotEntry("a", 2, "1.1", "")
 	a.Counter = Tries(3)
 	mustWrite(t, fsys, a)
 	dir := "::/" + EntriesDir + "/"
@@ -162,12 +162,12 @@ func testESP(t *testing.T, fsys FS) []Entry {
 	}
 
 	// Install: slot A good.
-	a1 := SlotEntry("a", "1.0", "console=ttyS0")
+	a1 := SlotEntry("a", 1, "1.0", "console=ttyS0")
 	mustWrite(t, fsys, a1)
 	checkFiles(t, fsys, "ros-a.conf")
 
 	// Upgrade to 1.1 in slot B, on trial.
-	b2 := SlotEntry("b", "1.1", "console=ttyS0")
+	b2 := SlotEntry("b", 2, "1.1", "console=ttyS0")
 	b2.Counter = Tries(3)
 	mustWrite(t, fsys, b2)
 	checkFiles(t, fsys, "ros-a.conf", "ros-b+3-0.conf")
@@ -180,7 +180,7 @@ func testESP(t *testing.T, fsys FS) []Entry {
 	checkFiles(t, fsys, "ros-a.conf", "ros-b.conf")
 
 	// Upgrade to 1.2 in slot A: the good ros-a.conf is recycled.
-	a3 := SlotEntry("a", "1.2", "console=ttyS0 quiet")
+	a3 := SlotEntry("a", 3, "1.2", "console=ttyS0 quiet")
 	a3.Counter = Tries(3)
 	mustWrite(t, fsys, a3)
 	checkFiles(t, fsys, "ros-a+3-0.conf", "ros-b.conf")
@@ -217,7 +217,7 @@ func testRecovery(t *testing.T, fsys FS) []Entry {
 	if err := SetCounter(fsys, "ros-b", nil); !errors.Is(err, ErrDuplicateEntry) {
 		t.Errorf("SetCounter with duplicates = %v, want ErrDuplicateEntry", err)
 	}
-	b2 := SlotEntry("b", "1.1", "console=ttyS1")
+	b2 := SlotEntry("b", 2, "1.1", "console=ttyS1")
 	mustWrite(t, fsys, b2)
 	checkFiles(t, fsys, "ros-a+0-0.conf", "ros-b.conf")
 	checkDir(t, fsys, "auto-x.conf", "notes.txt", "ros-a+0-0.conf", "ros-b.conf")

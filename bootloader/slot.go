@@ -2,6 +2,7 @@ package bootloader
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ros-os/ros/internal/slot"
@@ -30,19 +31,60 @@ func SlotOf(id string) (s slot.Slot, ok bool) {
 func SlotDir(s slot.Slot) string { return "ros/" + string(s) }
 
 // SlotEntry is the boot entry of root slot "a" or "b" holding OS version
-// version, booted with the kernel command line cmdline. Its version field is
-// the OS version, so that with the shared sort-key systemd-boot boots the
-// newest slot first (see Pick). It has no counter: set one with Tries.
-func SlotEntry(s slot.Slot, version, cmdline string) Entry {
+// version, written as generation gen, booted with the kernel command line
+// cmdline. It has no counter: set one with Tries.
+//
+// Its version field is "GEN-VERSION" ("7-1.2.0"): systemd-boot orders
+// entries of one sort-key by that field, newest first, and the generation
+// decides before the OS version is looked at. So the slot written last boots
+// next whatever its version string: "1.2.0" after "1.2.0-rc.1" (which
+// systemd-boot takes as newer), a downgrade, a reinstall of the same version.
+// The OS version stays readable in the title and through OSVersion.
+func SlotEntry(s slot.Slot, gen int, version, cmdline string) Entry {
 	return Entry{
 		ID:      SlotID(s),
 		Title:   fmt.Sprintf("ros %s (slot %s)", version, strings.ToUpper(string(s))),
-		Version: version,
+		Version: strconv.Itoa(gen) + "-" + version,
 		SortKey: SortKey,
 		Linux:   "/" + SlotDir(s) + "/vmlinuz",
 		Initrd:  "/" + SlotDir(s) + "/initrd",
 		Options: options(cmdline, "root=PARTLABEL="+partitions.RootLabel(s), "ros.slot="+string(s)),
 	}
+}
+
+// Generation is the generation of a ros slot entry: the number its version
+// field starts with (for an entry written before generations, the OS
+// version's major number), 0 if none.
+func (e Entry) Generation() int {
+	digits, _ := span(e.Version, isDigit)
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// OSVersion is the OS version of a ros slot entry: its version field
+// without the generation.
+func (e Entry) OSVersion() string {
+	digits, rest := span(e.Version, isDigit)
+	if v, ok := strings.CutPrefix(rest, "-"); ok && digits != "" && v != "" {
+		return v
+	}
+	return e.Version
+}
+
+// NextGeneration is the generation of a slot written now: one more than
+// any ros entry's, so that its entry sorts before all of them (an entry
+// from before generations, "2.3.0", counts as 2).
+func NextGeneration(entries []Entry) int {
+	gen := 0
+	for _, e := range entries {
+		if _, ok := SlotOf(e.ID); ok && e.SortKey == SortKey {
+			gen = max(gen, e.Generation())
+		}
+	}
+	return gen + 1
 }
 
 // options joins kernel parameters, skipping empty ones. The slot's own

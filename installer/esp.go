@@ -185,6 +185,6 @@ func extractPart(img v1.Image, mt types.MediaType, dst string) error {
 // putEntry writes slot A's boot entry, without a tries counter: a fresh
 // install is good by definition.
 func (in *install) putEntry(e *esp, tmp string) error {
-	entry := bootloader.SlotEntry(slot.A, in.cfg.Version, strings.TrimSpace(in.cfg.Cmdline+" "+in.o.Append))
+	entry := bootloader.SlotEntry(slot.A, 1, in.cfg.Version, strings.TrimSpace(in.cfg.Cmdline+" "+in.o.Append))
 	return e.putBytes(tmp, entry.Render(), bootloader.EntriesDir+"/"+entry.FileName())
 }

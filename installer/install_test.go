@@ -92,7 +92,7 @@ func checkDisk(t *testing.T, disk string, rep *Report) {
 		t.Fatalf("unsquashfs -s: %v\n%s", err, out)
 	}
 	entry := espFile(t, disk, esp, "loader/entries/ros-a.conf")
-	want := string(bootloader.SlotEntry("a", rep.Version, "console=ttyS0").Render())
+	want := string(bootloader.SlotEntry("a", 1, rep.Version, "console=ttyS0").Render())
 	if entry != want {
 		t.Fatalf("ros-a.conf:\n%s\nwant:\n%s", entry, want)
 	}

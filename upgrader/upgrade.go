@@ -68,6 +68,7 @@ type bufferFlusher interface{ FlushBuffers() error }
 // Errors users act on.
 var (
 	ErrNotNewer     = errors.New("not newer than the running version")
+	ErrOrder        = errors.New("the new slot would not boot next")
 	ErrBusy         = slotstate.ErrBusy
 	ErrOnTrial      = slotstate.ErrOnTrial
 	ErrSlotTooSmall = partitions.ErrSlotTooSmall
@@ -125,6 +126,7 @@ type upgrade struct {
 	slot   Slot
 	esp    bootloader.FS
 	rec    *slotstate.Record
+	gen    int // of the new entry
 	rep    *Report
 	closer io.Closer
 }
@@ -184,7 +186,38 @@ func (u *upgrade) resolve(context.Context) error {
 		return err
 	}
 	u.img, u.cfg = img, cfg
+	return u.order()
+}
+
+// order picks the new entry's generation and checks, before anything is
+// written, that systemd-boot will boot it first: the slot written last
+// boots next, whatever the version strings.
+func (u *upgrade) order() error {
+	entries, err := bootloader.ReadEntries(u.esp)
+	if err != nil {
+		return fmt.Errorf("reading the boot entries: %w", err)
+	}
+	u.gen = bootloader.NextGeneration(entries)
+	next := u.entry()
+	others := []bootloader.Entry{next}
+	for _, e := range entries {
+		if e.ID != next.ID {
+			e.Counter = nil // even once the running slot is marked good
+			others = append(others, e)
+		}
+	}
+	if first, _ := bootloader.Pick(others); first.FileName() != next.FileName() {
+		return fmt.Errorf("%w: systemd-boot would boot %s before the new slot %s: remove that entry from the ESP's %s",
+			ErrOrder, first.FileName(), u.target, bootloader.EntriesDir)
+	}
 	return nil
+}
+
+// entry is the new slot's boot entry, on trial.
+func (u *upgrade) entry() bootloader.Entry {
+	e := bootloader.SlotEntry(u.target, u.gen, u.cfg.Version, cmdlineFor(u.cfg.Cmdline, u.o.Cmdline))
+	e.Counter = bootloader.Tries(3)
+	return e
 }
 
 func (u *upgrade) mountESP() error {
@@ -311,9 +344,7 @@ func (u *upgrade) flip(context.Context) error {
 			return err
 		}
 	}
-	entry := bootloader.SlotEntry(u.target, u.cfg.Version, cmdlineFor(u.cfg.Cmdline, u.o.Cmdline))
-	entry.Counter = bootloader.Tries(3)
-	if err := bootloader.WriteEntry(u.esp, entry); err != nil {
+	if err := bootloader.WriteEntry(u.esp, u.entry()); err != nil {
 		return fmt.Errorf("writing the boot entry of slot %s: %w", u.target, err)
 	}
 	unix.Sync()

@@ -43,7 +43,7 @@ func newMachine(t *testing.T) *machine {
 	if _, err := installer.Install(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if err := bootloader.WriteEntry(bootloader.DirFS(m.esp), bootloader.SlotEntry("a", "1.0.0", "console=ttyS0")); err != nil {
+	if err := bootloader.WriteEntry(bootloader.DirFS(m.esp), bootloader.SlotEntry("a", 1, "1.0.0", "console=ttyS0")); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -305,4 +305,82 @@ func entryNames(t *testing.T, esp string) []string {
 		names = append(names, d.Name())
 	}
 	return names
+}
+
+// The slot written last boots next, whatever the version strings say: an
+// upgrade from a release candidate to its release (systemd-boot orders
+// "1.2.0-rc.1" after "1.2.0"), a "v" prefix, a forced downgrade or
+// reinstall. An ESP where another entry would still boot first is refused
+// before anything is written.
+func TestUpgradeBootsNextWhateverTheVersion(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, v := range []string{"1.2.0", "v1.2.0", "1.1.0"} {
+		push(t, testimage.New(t, v, "amd64", 200), host+"/ros/os:"+v)
+	}
+	tests := []struct {
+		name, running, next string
+		force               bool
+		foreign             string // another OS's entry with this sort-key
+		want                error
+	}{
+		{name: "release after its candidate", running: "1.2.0-rc.1", next: "1.2.0"},
+		{name: "v prefix", running: "1.1.0", next: "v1.2.0"},
+		{name: "forced downgrade", running: "1.2.0", next: "1.1.0", force: true},
+		{name: "forced reinstall", running: "1.2.0", next: "1.2.0", force: true},
+		{name: "another OS sorts first", running: "1.1.0", next: "1.2.0", foreign: "debian", want: ErrOrder},
+		{name: "another OS sorts last", running: "1.1.0", next: "1.2.0", foreign: "zzz"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			esp := bootloader.DirFS(m.esp)
+			if err := bootloader.WriteEntry(esp, bootloader.SlotEntry("a", 1, tt.running, "console=ttyS0")); err != nil {
+				t.Fatal(err)
+			}
+			if tt.foreign != "" {
+				other := bootloader.Entry{ID: "other", Title: "Other OS", Version: "99", SortKey: tt.foreign, Linux: "/vmlinuz"}
+				if err := bootloader.WriteEntry(esp, other); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, names := m.slotB(t), entryNames(t, m.esp)
+			sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sec.Close()
+			_, err = Upgrade(context.Background(), Options{Ref: host + "/ros/os:" + tt.next, Booted: "a", Running: tt.running, Force: tt.force,
+				Slot: sec, ESP: esp, Record: m.record, Lock: filepath.Join(t.TempDir(), "lock")})
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("upgrade: %v, want one line with %v", err, tt.want)
+				}
+				if m.slotB(t) != before || !slices.Equal(entryNames(t, m.esp), names) {
+					t.Fatal("the refused upgrade wrote slot B or changed the entries")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries, err := bootloader.ReadEntries(esp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next, _ := bootloader.Pick(entries)
+			if next.ID != "ros-b" || next.OSVersion() != tt.next {
+				t.Fatalf("systemd-boot boots %s (version %q), want ros-b with %s", next.FileName(), next.Version, tt.next)
+			}
+			// Once slot B is good, its entry still sorts first.
+			if err := bootloader.SetCounter(esp, "ros-b", nil); err != nil {
+				t.Fatal(err)
+			}
+			entries, _ = bootloader.ReadEntries(esp)
+			if next, _ := bootloader.Pick(entries); next.ID != "ros-b" {
+				t.Fatalf("after marking slot B good, systemd-boot boots %s", next.FileName())
+			}
+		})
+	}
 }

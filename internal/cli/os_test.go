@@ -24,7 +24,7 @@ func TestOSStatusWithoutRoot(t *testing.T) {
 	}
 	rec := &slotstate.Record{Slots: map[slot.Slot]slotstate.SlotInfo{slot.A: {Version: "1.0.0"}, slot.B: {Version: "2.0.0"}},
 		Pending: &slotstate.Pending{From: slot.A, To: slot.B, FromVersion: "1.0.0", ToVersion: "2.0.0"}}
-	a, b := bootloader.SlotEntry(slot.A, "1.0.0", ""), bootloader.SlotEntry(slot.B, "2.0.0", "")
+	a, b := bootloader.SlotEntry(slot.A, 1, "1.0.0", ""), bootloader.SlotEntry(slot.B, 2, "2.0.0", "")
 	b.Counter = bootloader.Tries(3)
 	if err := slotstate.Publish(p, slotstate.StatusOf(slot.A, "1.0.0", rec, []bootloader.Entry{a, b})); err != nil {
 		t.Fatal(err)

@@ -120,10 +120,10 @@ func (m Machine) RollbackTo(booted slot.Slot, version string) (string, error) {
 	if err := bootloader.SetCounter(esp, cur.ID, bootloader.MarkBad(*cur).Counter); err != nil {
 		return "", fmt.Errorf("rolling back: %w", err)
 	}
-	rec.Rollback = &Rollback{FromSlot: booted, FromVersion: version, ToSlot: booted.Other(), ToVersion: other.Version,
+	rec.Rollback = &Rollback{FromSlot: booted, FromVersion: version, ToSlot: booted.Other(), ToVersion: other.OSVersion(),
 		Reason: "ros os rollback", Time: m.now()}
 	if err := rec.Save(m.Record); err != nil {
-		return other.Version, err
+		return other.OSVersion(), err
 	}
-	return other.Version, m.publish(esp, booted, version, rec)
+	return other.OSVersion(), m.publish(esp, booted, version, rec)
 }

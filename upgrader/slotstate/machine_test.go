@@ -135,7 +135,7 @@ func (m *testMachine) holdLock(t *testing.T) {
 }
 
 func entry(s slot.Slot, version string, c *bootloader.Counter) bootloader.Entry {
-	e := bootloader.SlotEntry(s, version, "console=ttyS0")
+	e := bootloader.SlotEntry(s, 1, version, "console=ttyS0")
 	e.Counter = c
 	return e
 }

@@ -46,7 +46,7 @@ func slotStatus(s, booted slot.Slot, rec *Record, entries []bootloader.Entry) Sl
 		}
 		ss.Entry = e.FileName()
 		if ss.Version == "" {
-			ss.Version = e.Version
+			ss.Version = e.OSVersion()
 		}
 		switch {
 		case e.Bad():

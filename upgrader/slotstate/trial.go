@@ -36,7 +36,7 @@ func checkRollback(booted slot.Slot, other *bootloader.Entry) error {
 		return fmt.Errorf("%w: slot %s has no good image", ErrNoRollback, booted.Other())
 	case other.OnTrial():
 		return fmt.Errorf("%w: %w: slot %s (ros %s) has not passed a health gate yet: boot it once as an upgrade (sudo ros reboot) and roll back once it is good",
-			ErrNoRollback, ErrOnTrial, booted.Other(), other.Version)
+			ErrNoRollback, ErrOnTrial, booted.Other(), other.OSVersion())
 	}
 	return nil
 }
