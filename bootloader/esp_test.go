@@ -1,6 +1,8 @@
 package bootloader
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/diskfs/go-diskfs/backend/file"
+	"github.com/diskfs/go-diskfs/filesystem"
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
 
 	"github.com/ros-os/ros/internal/testutil/need"
@@ -432,4 +435,75 @@ func TestGoDiskfsQuirks(t *testing.T) {
 		}
 		fsck(t, img, 0)
 	})
+}
+
+// WriteFile leaves the whole file under its name, on a mounted ESP and on
+// a FAT32 image alike, and replaces an older one.
+func TestWriteFile(t *testing.T) {
+	fat, _ := newFAT(t, espSizes[0])
+	for name, fsys := range map[string]FS{"dir": DirFS(t.TempDir()), "fat32": fat} {
+		t.Run(name, func(t *testing.T) {
+			if err := fsys.Mkdir("ros/b"); err != nil {
+				t.Fatal(err)
+			}
+			for _, data := range []string{strings.Repeat("old kernel ", 1000), strings.Repeat("new kernel ", 3000)} {
+				sum, err := WriteFile(fsys, "ros/b/vmlinuz", strings.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := readFile(fsys, "ros/b/vmlinuz")
+				if err != nil || string(got) != data {
+					t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(data))
+				}
+				if want := sha256.Sum256([]byte(data)); sum != hex.EncodeToString(want[:]) {
+					t.Errorf("WriteFile digest %s", sum)
+				}
+			}
+			if des, err := fsys.ReadDir("ros/b"); err != nil || len(des) != 1 || des[0].Name() != "vmlinuz" {
+				t.Errorf("ros/b holds %v (%v), want vmlinuz alone", des, err)
+			}
+		})
+	}
+}
+
+// lyingFS returns other bytes than were written, as a failing disk does.
+type lyingFS struct{ FS }
+
+func (l lyingFS) OpenFile(name string, flag int) (filesystem.File, error) {
+	if flag == os.O_RDONLY {
+		return l.FS.OpenFile("ros/b/other", flag)
+	}
+	return l.FS.OpenFile(name, flag)
+}
+
+func TestWriteFileReadsBack(t *testing.T) {
+	fsys := DirFS(t.TempDir())
+	if err := fsys.Mkdir("ros/b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(fsys, "ros/b/other", []byte("garbled")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := WriteFile(lyingFS{fsys}, "ros/b/vmlinuz", strings.NewReader("kernel"))
+	if !errors.Is(err, ErrReadBack) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("WriteFile to a disk that garbles: %v, want one line with ErrReadBack", err)
+	}
+}
+
+// RemoveEntry removes every file of an id (counter or not) and nothing else.
+func TestRemoveEntry(t *testing.T) {
+	fsys := DirFS(t.TempDir())
+	if err := fsys.Mkdir(EntriesDir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ros-b+2-1.conf", "ros-b.conf", "ros-a.conf"} {
+		write(t, fsys, name, "linux /x\n")
+	}
+	if err := RemoveEntry(fsys, "ros-b"); err != nil {
+		t.Fatal(err)
+	}
+	checkDir(t, fsys, "ros-a.conf")
+	if err := RemoveEntry(fsys, "ros-b"); err != nil {
+		t.Fatalf("removing an entry that is gone: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package installer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,9 +11,11 @@ import (
 	"strings"
 
 	"github.com/diskfs/go-diskfs/backend/file"
+	"github.com/diskfs/go-diskfs/filesystem/fat32"
 	"github.com/diskfs/go-diskfs/filesystem/squashfs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
@@ -32,11 +35,12 @@ const (
 // esp writes files into a FAT filesystem at an offset of a disk or image
 // with mtools, the same way for /dev/vda and disk.img.
 type esp struct {
-	image string // path@@offset, mtools' syntax for a filesystem at an offset
+	image   string // path@@offset, mtools' syntax for a filesystem at an offset
+	written map[string]string // ESP path → the local file copied there
 }
 
 func newESP(path string, p partitions.Placed) *esp {
-	return &esp{image: path + "@@" + strconv.FormatInt(p.Offset(), 10)}
+	return &esp{image: path + "@@" + strconv.FormatInt(p.Offset(), 10), written: map[string]string{}}
 }
 
 func (e *esp) mkdir(dirs ...string) error {
@@ -53,6 +57,7 @@ func (e *esp) put(src, dst string) error {
 	if err := run("mcopy", "-i", e.image, "-o", src, "::/"+dst); err != nil {
 		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
 	}
+	e.written[dst] = src
 	return nil
 }
 
@@ -88,7 +93,66 @@ func (in *install) writeESP(context.Context) error {
 			return err
 		}
 	}
+	return in.verifyESP(e, p)
+}
+
+// verifyESP makes what was written durable (mtools writes through the page
+// cache) and reads every file back through a FAT32 reader of its own,
+// against the local copy: a disk that drops or garbles writes fails the
+// install instead of the first boot.
+func (in *install) verifyESP(e *esp, p partitions.Placed) error {
+	f, err := os.OpenFile(in.target.Path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("verifying the ESP: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", in.target.Path, err)
+	}
+	dropCache(f, in.target.Block) // read the disk, not the page cache
+	fsys, err := fat32.Read(file.New(f, true), p.Size(), p.Offset(), p.SectorSize)
+	if err != nil {
+		return fmt.Errorf("verifying the ESP: %w", err)
+	}
+	for dst, src := range e.written {
+		want, err := os.ReadFile(src)
+		if err != nil {
+			return fmt.Errorf("verifying %s on the ESP: %w", dst, err)
+		}
+		got, err := readFAT(fsys, dst)
+		if err != nil {
+			return fmt.Errorf("verifying %s on the ESP: %w", dst, err)
+		}
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("verifying %s on the ESP: %w: read back %d bytes that differ from the %d written: the disk may be failing",
+				dst, artifact.ErrDigestMismatch, len(got), len(want))
+		}
+	}
 	return nil
+}
+
+// dropCache drops the cached pages of a device or image file, best effort.
+func dropCache(f *os.File, block bool) {
+	if block {
+		_ = unix.IoctlSetInt(int(f.Fd()), unix.BLKFLSBUF, 0)
+		return
+	}
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
+}
+
+func readFAT(fsys *fat32.FileSystem, name string) ([]byte, error) {
+	r, err := fsys.OpenFile("/"+name, os.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	fi, err := r.Stat()
+	if err != nil {
+		return nil, err
+	}
+	// go-diskfs v1.9.4 read 2624 bytes of a 2048-byte file mcopy wrote:
+	// take the directory entry's size.
+	return io.ReadAll(io.LimitReader(r, fi.Size()))
 }
 
 func mkfsVfat(path string, p partitions.Placed) error {

@@ -257,3 +257,39 @@ func TestInstallLoopDevice(t *testing.T) {
 		t.Fatalf("second install without --force: %v, want ErrHasData", err)
 	}
 }
+
+// The ESP is read back after the install writes it: a file whose bytes on
+// the disk are not the bytes written fails the install with one line.
+func TestInstallVerifiesTheESP(t *testing.T) {
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	if _, err := runInstall(t, Options{Device: disk, Image: testImage(t, "amd64"), Size: diskSize}); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := OpenTarget(disk, 0, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	placed, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &install{o: Options{Device: disk}, target: tgt, placed: placed}
+	p, err := in.part(partitions.LabelESP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newESP(disk, p)
+	local := filepath.Join(t.TempDir(), "kernel")
+	write(t, local, bytes.Repeat([]byte("ros kernel "), 5000))
+	if err := e.put(local, "ros/a/vmlinuz"); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.verifyESP(e, p); err != nil {
+		t.Fatalf("verifying an intact ESP: %v", err)
+	}
+	write(t, local, bytes.Repeat([]byte("ros kernal "), 5000)) // what the disk should have held
+	err = in.verifyESP(e, p)
+	if !errors.Is(err, artifact.ErrDigestMismatch) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("verifying an ESP that differs from what was written: %v", err)
+	}
+}

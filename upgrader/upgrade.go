@@ -305,11 +305,7 @@ func (u *upgrade) writeSlot(context.Context) error {
 }
 
 func removeEntry(esp bootloader.FS, s slot.Slot) error {
-	e, err := slotstate.Entry(esp, s)
-	if err != nil || e == nil {
-		return err
-	}
-	if err := esp.Remove(path.Join(bootloader.EntriesDir, e.FileName())); err != nil {
+	if err := bootloader.RemoveEntry(esp, bootloader.SlotID(s)); err != nil {
 		return fmt.Errorf("removing the entry of slot %s: %w", s, err)
 	}
 	return nil
@@ -344,6 +340,11 @@ func (u *upgrade) flip(context.Context) error {
 			return err
 		}
 	}
+	// The kernel and initramfs must be on the disk before the entry that
+	// boots them: the entry is the commit point.
+	if err := bootloader.Sync(u.esp); err != nil {
+		return err
+	}
 	if err := bootloader.WriteEntry(u.esp, u.entry()); err != nil {
 		return fmt.Errorf("writing the boot entry of slot %s: %w", u.target, err)
 	}
@@ -375,27 +376,14 @@ func cmdlineFor(image, running string) string {
 	return strings.Join(out, " ")
 }
 
-// writePart writes one verified part to the ESP, through a temporary name
-// and a rename.
+// writePart writes one verified part to the ESP durably and reads it back
+// (bootloader.WriteFile).
 func writePart(esp bootloader.FS, img v1.Image, mt types.MediaType, dst string) error {
 	rc, _, err := artifact.OpenPart(img, mt)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	tmp := dst + ".tmp"
-	f, err := esp.OpenFile(tmp, os.O_CREATE|os.O_RDWR|os.O_TRUNC)
-	if err != nil {
-		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		_ = esp.Remove(tmp)
-		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
-	}
-	if err := f.Close(); err != nil {
-		_ = esp.Remove(tmp)
-		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
-	}
-	return esp.Rename(tmp, dst)
+	_, err = bootloader.WriteFile(esp, dst, rc)
+	return err
 }
