@@ -35,7 +35,7 @@ const (
 // esp writes files into a FAT filesystem at an offset of a disk or image
 // with mtools, the same way for /dev/vda and disk.img.
 type esp struct {
-	image   string // path@@offset, mtools' syntax for a filesystem at an offset
+	image   string            // path@@offset, mtools' syntax for a filesystem at an offset
 	written map[string]string // ESP path → the local file copied there
 }
 
