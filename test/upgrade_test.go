@@ -77,9 +77,24 @@ func TestUpgradeAndRollback(t *testing.T) {
 	sh := waitLogin(t, vm, time.Minute)
 	sh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'", 2*time.Minute)
 	sh.run("echo mine > ~/mine.txt && sudo sh -c 'echo mine > /opt/mine.txt'", time.Minute)
+	startUserContainers(t, sh)
+
+	// Power cut 1: a running machine, no upgrade involved.
+	time.Sleep(15 * time.Second)
+	powerCut(t, vm, disk, "of the running machine")
+	sh, _ = upAfterCut(t, vm, "of the running machine", "a")
+
+	// Power cut 2: while ros os upgrade writes slot b. Slot a boots, slot b
+	// has no entry, and the same upgrade run again completes.
+	upgrade := "sudo ros os upgrade --insecure " + guestRepo + ":" + v2 + " 2>&1"
+	cutAt(t, vm, disk, upgrade, regexp.MustCompile(`ros os upgrade: write\r?\n`), 10*time.Second, "while ros os upgrade writes slot b")
+	sh, _ = upAfterCut(t, vm, "while ros os upgrade writes slot b", "a")
+	if status := sh.run("sudo ros os status", time.Minute); !regexp.MustCompile(`(?m)^b\s+(\S+\s+)?empty`).MatchString(status) {
+		t.Fatalf("after a power cut while slot b was written, ros os status does not show it empty:\n%s", status)
+	}
 
 	// 1. v1 -> v2: the new slot comes up healthy and is kept.
-	out := sh.run("sudo ros os upgrade --insecure "+guestRepo+":"+v2+" 2>&1", 5*time.Minute)
+	out := sh.run(upgrade, 5*time.Minute)
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
@@ -99,7 +114,12 @@ func TestUpgradeAndRollback(t *testing.T) {
 		t.Fatalf("sudo ros os rollback to the pending slot: exit status %s:\n%s", code, out)
 	}
 	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`)
-	sh = reboot(t, vm, sh, "b")
+	// Power cut 3: after the upgrade, before any reboot: the new slot boots.
+	// Power cut 4: during that first boot of slot b, before its health
+	// gate: slot b is tried again, comes up and is kept.
+	powerCut(t, vm, disk, "after ros os upgrade, before a reboot")
+	cutAt(t, vm, disk, "", regexp.MustCompile(`(?s)root slot PARTLABEL=ros-root-b .*?milestone system-docker`), 0, "during the first boot of slot b")
+	sh, _ = upAfterCut(t, vm, "during the first boot of slot b", "b")
 	// Boot assessment published the kept slot.
 	readOnlyAsUser(t, sh, v2, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+active, good`)
 	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != v2 {

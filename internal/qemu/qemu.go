@@ -38,6 +38,8 @@ type VM struct {
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
 	killed  bool
+	cut     chan struct{} // PowerCut: closed by wait once QEMU is gone
+	on      chan struct{} // PowerOn: start QEMU again
 	done    chan struct{}
 	err     error
 	cleanup func()
@@ -108,8 +110,14 @@ func (vm *VM) wait() {
 		vm.mu.Unlock()
 		vm.err = cmd.Wait()
 		vm.mu.Lock()
-		killed := vm.killed
+		killed, cut := vm.killed, vm.cut
 		vm.mu.Unlock()
+		if cut != nil && !killed {
+			if !vm.powerOff(cut) {
+				break
+			}
+			continue
+		}
 		if killed || !vm.reboot {
 			break
 		}
@@ -220,11 +228,78 @@ func (vm *VM) Wait(timeout time.Duration) error {
 	}
 }
 
+// PowerCut pulls the machine's plug: QEMU is killed (SIGKILL) and the VM
+// stays off until PowerOn. The guest's page cache and anything it had not
+// written out are lost; what QEMU had passed to the disk image stays, as on
+// a disk without a volatile write cache. The EFI variables stay too.
+func (vm *VM) PowerCut() error {
+	vm.mu.Lock()
+	if vm.killed || vm.cut != nil {
+		vm.mu.Unlock()
+		return errors.New("qemu: power cut of a VM that is off")
+	}
+	cut := make(chan struct{})
+	vm.cut, vm.on = cut, make(chan struct{})
+	cmd := vm.cmd
+	vm.mu.Unlock()
+	_ = cmd.Process.Kill()
+	select {
+	case <-cut:
+		return nil
+	case <-vm.done:
+		return ErrExited
+	}
+}
+
+// PowerOn starts a VM that PowerCut turned off, on the same disks and EFI
+// variables.
+func (vm *VM) PowerOn() {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	vm.pressPower()
+}
+
+// pressPower ends powerOff's wait, once; vm.mu must be held.
+func (vm *VM) pressPower() {
+	if vm.on != nil {
+		close(vm.on)
+		vm.on = nil
+	}
+}
+
+// powerOff waits, with QEMU gone after a PowerCut, for PowerOn (then starts
+// QEMU again) or Kill; it returns false if the VM is to end.
+func (vm *VM) powerOff(cut chan struct{}) bool {
+	vm.mu.Lock()
+	on := vm.on
+	vm.mu.Unlock()
+	close(cut)
+	select {
+	case <-on:
+	case <-vm.ctx.Done():
+		return false
+	}
+	vm.mu.Lock()
+	vm.cut = nil
+	killed := vm.killed
+	vm.mu.Unlock()
+	if killed {
+		return false
+	}
+	_, _ = vm.Console.Write([]byte("\r\n[qemu: power on after a power cut]\r\n"))
+	if err := vm.start(); err != nil {
+		vm.err = err
+		return false
+	}
+	return true
+}
+
 // Kill stops QEMU at once.
 func (vm *VM) Kill() {
 	vm.mu.Lock()
 	vm.killed = true
 	cmd := vm.cmd
+	vm.pressPower() // off after a power cut: powerOff sees killed
 	vm.mu.Unlock()
 	_ = cmd.Process.Kill()
 	<-vm.done

@@ -1,8 +1,14 @@
 package qemu
 
 import (
+	"context"
 	"errors"
+	"regexp"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/testutil/need"
 )
 
 func TestRestart(t *testing.T) {
@@ -27,4 +33,52 @@ func TestRestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// PowerCut kills QEMU and keeps the VM off until PowerOn starts QEMU again;
+// Kill ends it, on or off.
+func TestPowerCut(t *testing.T) {
+	need.OnPath(t, "qemu-system-x86_64")
+	vm, err := Start(context.Background(), Config{MemoryMB: 64, CPUs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Kill()
+	first := vm.pid()
+	if err := vm.PowerCut(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(first, 0); err == nil {
+		t.Fatalf("QEMU (pid %d) still runs after the power cut", first)
+	}
+	if vm.Exited() {
+		t.Fatal("the VM ended at the power cut")
+	}
+	if err := vm.PowerCut(); err == nil {
+		t.Fatal("a second power cut of a VM that is off succeeded")
+	}
+	vm.PowerOn()
+	if _, err := vm.Console.Expect(regexp.MustCompile(`power on after a power cut`), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for vm.pid() == first && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if second := vm.pid(); second == first || syscall.Kill(second, 0) != nil {
+		t.Fatalf("no new QEMU after PowerOn (pid %d, was %d)", second, first)
+	}
+	if err := vm.PowerCut(); err != nil {
+		t.Fatal(err)
+	}
+	vm.Kill() // while off
+	if !vm.Exited() {
+		t.Fatal("Kill of a VM that is off did not end it")
+	}
+}
+
+func (vm *VM) pid() int {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	return vm.cmd.Process.Pid
 }

@@ -1,0 +1,170 @@
+//go:build e2e && fault
+
+package test
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/internal/registry"
+)
+
+// TestPowerCutDraw (make fault) cuts the power of one machine at points
+// drawn at random, ROS_FAULT_CUTS of them (default 20), from the seed
+// ROS_FAULT_SEED (default: the time; printed, so a failing draw can be run
+// again): on the running machine, at any phase of ros os upgrade between
+// the two versions (and back, with --force), and at any milestone of the
+// first boot of the new slot. After each cut the machine must come up
+// healthy by itself (upAfterCut), on the old slot if the cut came before
+// the commit point, on the new one once ros os upgrade said so, and the
+// upgrade run again must complete and boot the new version.
+func TestPowerCutDraw(t *testing.T) {
+	seed := time.Now().UnixNano()
+	if s := os.Getenv("ROS_FAULT_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseInt(s, 10, 64); err != nil {
+			t.Fatalf("ROS_FAULT_SEED=%q: %v", s, err)
+		}
+	}
+	cuts := 20
+	if s := os.Getenv("ROS_FAULT_CUTS"); s != "" {
+		cuts, _ = strconv.Atoi(s)
+	}
+	fmt.Printf("TestPowerCutDraw: ROS_FAULT_SEED=%d ROS_FAULT_CUTS=%d\n", seed, cuts)
+	t.Logf("ROS_FAULT_SEED=%d ROS_FAULT_CUTS=%d", seed, cuts)
+	rnd := rand.New(rand.NewSource(seed))
+
+	v1, v2 := version(t), "0.2.0"
+	reg, err := registry.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	mk := mkimage(t)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+repo+"/build/oci:"+v1, reg.Addr+"/ros/os:"+v1)
+	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+
+	disk := installDisk(t, "--append", "ros.autologin")
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
+	waitUp(t, vm, "a")
+	sh := waitLogin(t, vm, time.Minute)
+	startUserContainers(t, sh)
+	d := &draw{t: t, vm: vm, sh: sh, disk: disk, rnd: rnd, cur: "a", repo: guestRepo, v1: v1, v2: v2, ver: v1}
+	for i := 1; i <= cuts; i++ {
+		kinds := []func(string){d.running, d.upgrade, d.firstBoot}
+		kind := kinds[rnd.Intn(len(kinds))]
+		kind(fmt.Sprintf("cut %d/%d (seed %d)", i, cuts, seed))
+	}
+}
+
+type draw struct {
+	t        *testing.T
+	vm       *qemu.VM
+	sh       *shell
+	disk     string
+	rnd      *rand.Rand
+	cur      string // the slot running, healthy and good
+	repo     string
+	v1, v2   string // the two versions upgrades alternate between
+	ver      string // the version running
+}
+
+func (d *draw) other() string { return map[string]string{"a": "b", "b": "a"}[d.cur] }
+
+// nextVersion is what an upgrade writes: the version not running.
+func (d *draw) nextVersion() string {
+	if d.ver == d.v1 {
+		return d.v2
+	}
+	return d.v1
+}
+
+func (d *draw) upgradeCmd() string {
+	return "sudo ros os upgrade --force --insecure " + d.repo + ":" + d.nextVersion() + " 2>&1"
+}
+
+// up waits for the machine after a cut and, once up, for boot assessment
+// to have kept the slot (a forced upgrade must never overwrite the last
+// good slot).
+func (d *draw) up(where string, slots ...string) {
+	d.t.Helper()
+	sh, s := upAfterCut(d.t, d.vm, where, slots...)
+	if !sh.waitFor("sudo ros os status | grep -c '^"+s+" .*active, good'", "1", 2*time.Minute) {
+		sh.diagnose("sudo ros os status")
+		d.t.Fatalf("%s: slot %s came up but was not kept", where, s)
+	}
+	if s != d.cur {
+		d.ver = d.nextVersion()
+	}
+	d.sh, d.cur = sh, s
+	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != d.ver {
+		d.t.Fatalf("%s: slot %s runs ros %q, want %s", where, s, got, d.ver)
+	}
+}
+
+func (d *draw) running(where string) {
+	delay := time.Duration(d.rnd.Intn(30)) * time.Second
+	where += fmt.Sprintf(": running machine on slot %s, %s after it was up", d.cur, delay)
+	time.Sleep(delay)
+	powerCut(d.t, d.vm, d.disk, where)
+	d.up(where, d.cur)
+}
+
+// upgradePhases are what ros os upgrade prints, in order; a cut after the
+// last ("boots next") must boot the new slot.
+var upgradePhases = []string{`ros os upgrade: resolve`, `ros os upgrade: write`, `ros os upgrade: verify`, `ros os upgrade: flip`, `is in slot [ab] and boots next`}
+
+func (d *draw) upgrade(where string) {
+	phase := d.rnd.Intn(len(upgradePhases))
+	delay := time.Duration(d.rnd.Intn(8000)) * time.Millisecond
+	if phase == len(upgradePhases)-1 {
+		delay /= 4
+	}
+	old, next := d.cur, d.other()
+	where += fmt.Sprintf(": ros os upgrade from slot %s to %s (%s), %s after %q", old, next, d.nextVersion(), delay, upgradePhases[phase])
+	cutAt(d.t, d.vm, d.disk, d.upgradeCmd(), regexp.MustCompile(upgradePhases[phase]), delay, where)
+	switch {
+	case phase < 3: // before the flip: nothing may boot the new slot
+		d.up(where, old)
+	case phase == 3: // the commit point is inside the flip
+		d.up(where, old, next)
+	default:
+		d.up(where, next)
+	}
+	if d.cur == old { // the same upgrade again completes and boots the new version
+		out := d.sh.run(d.upgradeCmd(), 6*time.Minute)
+		if !strings.Contains(out, "is in slot "+next+" and boots next") {
+			d.t.Fatalf("%s: running the upgrade again said:\n%s", where, out)
+		}
+		if err := d.vm.Send("sudo ros reboot\n"); err != nil {
+			d.t.Fatal(err)
+		}
+		d.up(where+", then the upgrade again and a reboot", next)
+	}
+}
+
+// bootMilestones are points of a boot after the initramfs found its root
+// slot, in order.
+var bootMilestones = []string{``, `ros-initramfs: milestone state`, `ros-init: milestone init`, `milestone system-docker`,
+	`milestone services`, `milestone user-docker`, `milestone healthy`}
+
+func (d *draw) firstBoot(where string) {
+	next := d.other()
+	out := d.sh.run(d.upgradeCmd(), 6*time.Minute)
+	if !strings.Contains(out, "is in slot "+next+" and boots next") {
+		d.t.Fatalf("%s: ros os upgrade said:\n%s", where, out)
+	}
+	m := bootMilestones[d.rnd.Intn(len(bootMilestones))]
+	delay := time.Duration(d.rnd.Intn(3000)) * time.Millisecond
+	where += fmt.Sprintf(": first boot of slot %s (%s), %s after %q", next, d.nextVersion(), delay, "root slot "+m)
+	cutAt(d.t, d.vm, d.disk, "sudo ros reboot", regexp.MustCompile(`(?s)root slot PARTLABEL=ros-root-`+next+` .*?`+m), delay, where)
+	d.up(where, next) // one try burnt, two left
+}

@@ -1,0 +1,132 @@
+//go:build e2e
+
+package test
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/partitions"
+)
+
+// Power cuts, as machines get them: the plug pulled (QEMU killed) at a
+// chosen point, STATE checked with e2fsck while the machine is off, the
+// machine powered on again with no one at the console. TestUpgradeAndRollback
+// cuts at four points on its way (make test); TestPowerCutDraw (make fault)
+// at many, drawn at random.
+
+// userContainers are started on a fresh machine and must run again after
+// every power cut: --restart always, one writing to a volume all the time.
+var userContainers = []string{
+	"docker run -d --name web --restart always -p 8080:80 busybox httpd -f -p 80",
+	"docker run -d --name writer --restart always -v data:/data busybox sh -c 'while :; do date >> /data/log; sleep 1; done'",
+}
+
+func startUserContainers(t *testing.T, sh *shell) {
+	t.Helper()
+	for _, c := range userContainers {
+		sh.run(c, 2*time.Minute)
+	}
+}
+
+// powerCut pulls the plug, checks STATE on the disk while the machine is
+// off, and powers it on again.
+func powerCut(t *testing.T, vm *qemu.VM, disk, where string) {
+	t.Helper()
+	t.Logf("power cut: %s", where)
+	if err := vm.PowerCut(); err != nil {
+		t.Fatalf("power cut %s: %v", where, err)
+	}
+	fsckState(t, disk, where)
+	vm.PowerOn()
+}
+
+// fsckState checks STATE as the next boot finds it: a copy of the
+// partition, its journal replayed (what mounting it does), must pass
+// e2fsck -fn.
+func fsckState(t *testing.T, disk, where string) {
+	t.Helper()
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := partitions.Find(table, partitions.LabelState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "state.img")
+	dd := exec.Command("dd", "if="+disk, "of="+cp, "bs=1M", "conv=sparse", "iflag=skip_bytes,count_bytes",
+		fmt.Sprintf("skip=%d", p.Offset()), fmt.Sprintf("count=%d", p.Size()))
+	if out, err := dd.CombinedOutput(); err != nil {
+		t.Fatalf("copying STATE: %v\n%s", err, out)
+	}
+	// Exit status 1: the journal was replayed.
+	if out, err := exec.Command("e2fsck", "-y", "-E", "journal_only", cp).CombinedOutput(); err != nil && exitCode(err) != 1 {
+		t.Fatalf("replaying STATE's journal after the power cut %s: %v\n%s", where, err, out)
+	}
+	if out, err := exec.Command("e2fsck", "-fn", cp).CombinedOutput(); err != nil {
+		t.Fatalf("STATE after the power cut %s: e2fsck -fn: %v\n%s", where, err, out)
+	}
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// upAfterCut waits for the machine to come up healthy by itself on one of
+// slots (the first boot after the cut, no FATAL), then checks what a user
+// relies on: the --restart always containers run again and ros os status
+// answers, naming the booted slot active. It returns the slot booted.
+func upAfterCut(t *testing.T, vm *qemu.VM, where string, slots ...string) (*shell, string) {
+	t.Helper()
+	re := regexp.MustCompile(`ros-init: (ros \S+ is up on slot (` + strings.Join(slots, "|") + `)|ros \S+ is up on slot \S+|FATAL: [^\n]*\n)`)
+	m, err := vm.Console.Expect(re, 6*time.Minute)
+	switch {
+	case err != nil:
+		t.Fatalf("after the power cut %s, ros did not come up: %v", where, err)
+	case strings.HasPrefix(m[1], "FATAL"):
+		t.Fatalf("after the power cut %s, ros did not come up healthy: %s", where, m[1])
+	case m[2] == "":
+		t.Fatalf("after the power cut %s: %s, want slot %s", where, m[1], strings.Join(slots, " or "))
+	}
+	sh := waitLogin(t, vm, time.Minute)
+	for _, name := range []string{"web", "writer"} {
+		if !sh.waitFor("docker inspect -f '{{.State.Running}}' "+name, "true", 2*time.Minute) {
+			sh.diagnose("docker ps -a", "sudo system-docker logs --tail 30 docker")
+			t.Fatalf("after the power cut %s, the --restart always container %s is not running", where, name)
+		}
+	}
+	if got := sh.run("wget -q -T 5 -O- http://127.0.0.1:8080/ >/dev/null && echo served", time.Minute); !strings.Contains(got, "served") {
+		t.Fatalf("after the power cut %s, the published port of web does not answer: %q", where, got)
+	}
+	status := sh.run("sudo ros os status", time.Minute)
+	if !regexp.MustCompile(`(?m)^` + m[2] + `\s+\S+\s+active`).MatchString(status) {
+		t.Fatalf("after the power cut %s, ros os status does not show slot %s active:\n%s", where, m[2], status)
+	}
+	return sh, m[2]
+}
+
+// cutAt types cmd on the console (it is not waited for), waits for marker
+// on the console, waits delay, then cuts the power.
+func cutAt(t *testing.T, vm *qemu.VM, disk, cmd string, marker *regexp.Regexp, delay time.Duration, where string) {
+	t.Helper()
+	if cmd != "" {
+		if err := vm.Send(cmd + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := vm.Console.Expect(marker, 6*time.Minute); err != nil {
+		t.Fatalf("waiting for %q before the power cut %s: %v", marker, where, err)
+	}
+	time.Sleep(delay)
+	powerCut(t, vm, disk, where)
+}
