@@ -131,9 +131,11 @@ func (d dirFS) SyncDir(name string) error {
 }
 
 // ReadEntries reads the type #1 entries of the ESP, sorted by file name.
-// Like systemd-boot it skips directories and files that do not end in
-// ".conf" or start with "." or "auto-" (so temporary files are ignored).
-// An entry that does not parse is an error: the ESP belongs to ros.
+// Like systemd-boot it skips directories, files that do not end in ".conf"
+// or start with "." or "auto-" (so temporary files are ignored) and
+// entries it would not boot (no linux or efi line: an empty file left by a
+// torn write, say), so a stray file cannot block boot assessment. A file
+// that cannot be read is an error.
 func ReadEntries(fsys FS) ([]Entry, error) {
 	des, err := fsys.ReadDir(EntriesDir)
 	if err != nil {
@@ -148,7 +150,7 @@ func ReadEntries(fsys FS) ([]Entry, error) {
 		}
 		e, err := Parse(name, data)
 		if err != nil {
-			return nil, fmt.Errorf("reading boot entries: %w", err)
+			continue // systemd-boot skips it too
 		}
 		entries = append(entries, e)
 	}

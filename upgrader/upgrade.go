@@ -355,7 +355,13 @@ func (u *upgrade) flip(context.Context) error {
 	if u.o.Repo != "" {
 		u.rec.Repo = u.o.Repo
 	}
-	return u.rec.Save(u.o.Record)
+	u.rec.Recovered = ""
+	// Past the commit point the new slot boots next whatever happens to
+	// the record: boot assessment decides from the entry's counter alone.
+	if err := u.rec.Save(u.o.Record); err != nil {
+		u.o.Logf("warning: %v (the new slot boots next all the same)", err)
+	}
+	return nil
 }
 
 // cmdlineFor is the new image's command line plus what the user added to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -382,5 +383,38 @@ func TestUpgradeBootsNextWhateverTheVersion(t *testing.T) {
 				t.Fatalf("after marking slot B good, systemd-boot boots %s", next.FileName())
 			}
 		})
+	}
+}
+
+// Once the entry is written, the upgrade has happened: a record that
+// cannot be saved after it is a warning, not a failure.
+func TestUpgradeRecordNotSaved(t *testing.T) {
+	m := newMachine(t)
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m.record = filepath.Join(notDir, "record.json") // cannot be created
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/ros/os:2.0.0"
+	push(t, testimage.New(t, "2.0.0", "amd64", 200), ref)
+	var said []string
+	sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Close()
+	_, err = Upgrade(context.Background(), Options{Ref: ref, Booted: "a", Running: "1.0.0", Slot: sec, ESP: bootloader.DirFS(m.esp),
+		Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"), Logf: func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatalf("upgrade whose record cannot be saved: %v", err)
+	}
+	entries, _ := bootloader.ReadEntries(bootloader.DirFS(m.esp))
+	if next, _ := bootloader.Pick(entries); next.ID != "ros-b" {
+		t.Fatalf("next boot %s, want ros-b", next.FileName())
+	}
+	if !slices.ContainsFunc(said, func(s string) bool { return strings.HasPrefix(s, "warning: ") && strings.Contains(s, "record") }) {
+		t.Errorf("no warning about the record: %q", said)
 	}
 }

@@ -201,6 +201,9 @@ func printStatus(cmd *cobra.Command, st *slotstate.Status) error {
 	if p := st.Pending; p != nil {
 		fmt.Fprintf(out, "pending: ros %s in slot %s, on trial\n", p.ToVersion, p.To)
 	}
+	if st.Note != "" {
+		fmt.Fprintf(out, "note: %s\n", st.Note)
+	}
 	if r := st.Rollback; r != nil {
 		fmt.Fprintf(out, "rolled back: ros %s (slot %s) to ros %s (slot %s) at %s: %s\n",
 			r.FromVersion, r.FromSlot, r.ToVersion, r.ToSlot, r.Time.Format("2006-01-02 15:04:05Z"), r.Reason)

@@ -20,13 +20,25 @@ func (m Machine) Assess(booted slot.Slot, version string, healthy bool, reason s
 		return false, fmt.Errorf("assessing the boot: %w", err)
 	}
 	defer unlock()
-	esp, rec, err := m.load()
+	rec, err := LoadRecord(m.Record)
 	if err != nil {
 		return false, err
 	}
-	entry, err := Entry(esp, booted)
+	esp, err := m.ESP()
 	if err != nil {
-		return false, err
+		// The entry's counter is out of reach: a slot the record says is
+		// on trial is given up if unhealthy (systemd-boot counts the try
+		// anyway); any other stays up to be repaired.
+		return !healthy && rec.Pending != nil && rec.Pending.To == booted, err
+	}
+	entry, dup, err := entryOf(esp, booted)
+	if err != nil {
+		return !healthy && rec.Pending != nil && rec.Pending.To == booted, err
+	}
+	if dup { // one file again, the least trusted, before renaming it
+		if err := bootloader.WriteEntry(esp, *entry); err != nil {
+			return !healthy && entry.OnTrial(), err
+		}
 	}
 	a := &assessment{esp: esp, rec: rec, booted: booted, version: version, reason: reason, entry: entry, now: m.now()}
 	for _, act := range Decide(Situation{Booted: booted, Entry: entry, Pending: rec.Pending, Healthy: healthy}) {

@@ -34,16 +34,42 @@ func MountESP() (bootloader.FS, error) {
 	return bootloader.DirFS(ESPDir), nil
 }
 
-// Entry returns the boot entry of slot, if there is one.
+// Entry returns the boot entry of slot, if there is one. Of several files
+// for the slot (a rename torn by a power cut), it takes the least trusted:
+// one that counts tries, the fewest left.
 func Entry(esp bootloader.FS, s slot.Slot) (*bootloader.Entry, error) {
+	e, _, err := entryOf(esp, s)
+	return e, err
+}
+
+// entryOf is Entry, also saying whether the slot has several entry files.
+func entryOf(esp bootloader.FS, s slot.Slot) (*bootloader.Entry, bool, error) {
 	entries, err := bootloader.ReadEntries(esp)
 	if err != nil {
-		return nil, fmt.Errorf("reading boot entries: %w", err)
+		return nil, false, fmt.Errorf("reading boot entries: %w", err)
 	}
+	var found *bootloader.Entry
+	n := 0
 	for i := range entries {
-		if entries[i].ID == bootloader.SlotID(s) {
-			return &entries[i], nil
+		e := &entries[i]
+		if e.ID != bootloader.SlotID(s) {
+			continue
+		}
+		if n++; found == nil || lessTrusted(e, found) {
+			found = e
 		}
 	}
-	return nil, nil
+	return found, n > 1, nil
+}
+
+// lessTrusted: an entry on trial is less trusted than a good one, and
+// one with fewer tries left less than one with more.
+func lessTrusted(a, b *bootloader.Entry) bool {
+	switch {
+	case a.Counter == nil:
+		return false
+	case b.Counter == nil:
+		return true
+	}
+	return a.Counter.Left < b.Counter.Left
 }

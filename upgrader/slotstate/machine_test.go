@@ -191,6 +191,9 @@ func TestAssess(t *testing.T) {
 		lastBoot string   // the last boot's result in the record
 		rollback string   // the recorded rollback's reason, "" none
 		states   []string // published states of a and b, nil none
+
+		extra      map[string]string // more files in loader/entries
+		movedAside bool              // the record is found in record.json.bad
 	}{
 		{name: "new slot healthy: keep it", booted: slot.B, entries: onTrial, rec: pending, healthy: true,
 			files: []string{"ros-a.conf", "ros-b.conf"}, lastBoot: "good", states: []string{"good", activeGood}},
@@ -218,10 +221,25 @@ func TestAssess(t *testing.T) {
 		{name: "new slot's entry gone, unhealthy: reboot anyway", booted: slot.B, entries: []bootloader.Entry{entry(slot.A, v1, nil)}, rec: pending,
 			files: []string{"ros-a.conf"}, reboot: true, pending: true, lastBoot: "failed"},
 
-		{name: "corrupt record: nothing renamed", booted: slot.B, entries: onTrial, rec: `{"slots": {`, healthy: true,
-			wantErr: errAny, files: []string{"ros-a.conf", "ros-b+2-1.conf"}},
+		{name: "corrupt record: decided from the counter, the record moved aside", booted: slot.B, entries: onTrial, rec: `{"slots": {`, healthy: true,
+			files: []string{"ros-a.conf", "ros-b.conf"}, lastBoot: "good", states: []string{"good", activeGood}, movedAside: true},
+		{name: "corrupt record, unhealthy: given up", booted: slot.B, entries: onTrial, rec: `{"slots": {`,
+			files: []string{"ros-a.conf", "ros-b+0-1.conf"}, reboot: true, lastBoot: "failed", movedAside: true},
+		{name: "a stray file that systemd-boot does not boot either", booted: slot.B, entries: onTrial, rec: pending, healthy: true,
+			extra: map[string]string{"junk.conf": "", "other.conf": "title no linux line\n"},
+			files: []string{"junk.conf", "other.conf", "ros-a.conf", "ros-b.conf"}, lastBoot: "good", states: []string{"good", activeGood}},
+		{name: "a rename torn by a power cut: two files of the new slot, healthy", booted: slot.B, entries: onTrial, rec: pending, healthy: true,
+			extra: map[string]string{"ros-b+3-0.conf": string(entry(slot.B, v2, nil).Render())},
+			files: []string{"ros-a.conf", "ros-b.conf"}, lastBoot: "good", states: []string{"good", activeGood}},
+		{name: "a rename torn by a power cut: two files of the new slot, unhealthy", booted: slot.B, entries: onTrial, rec: pending,
+			extra: map[string]string{"ros-b+3-0.conf": string(entry(slot.B, v2, nil).Render())},
+			files: []string{"ros-a.conf", "ros-b+0-1.conf"}, reboot: true, pending: true, lastBoot: "failed"},
 		{name: "no entries on the ESP", booted: slot.B, rec: pending, healthy: true, wantErr: errAny},
-		{name: "ESP not mounted", booted: slot.B, entries: onTrial, rec: pending, healthy: true, espErr: errors.New("mounting the ESP: no device"),
+		{name: "ESP not mounted, healthy: stay up", booted: slot.B, entries: onTrial, rec: pending, healthy: true, espErr: errors.New("mounting the ESP: no device"),
+			wantErr: errAny, files: []string{"ros-a.conf", "ros-b+2-1.conf"}},
+		{name: "ESP not mounted, unhealthy new slot: reboot anyway", booted: slot.B, entries: onTrial, rec: pending, espErr: errors.New("mounting the ESP: no device"),
+			wantErr: errAny, reboot: true, files: []string{"ros-a.conf", "ros-b+2-1.conf"}},
+		{name: "ESP not mounted, unhealthy plain boot: stay up", booted: slot.A, entries: onTrial, rec: plain, espErr: errors.New("mounting the ESP: no device"),
 			wantErr: errAny, files: []string{"ros-a.conf", "ros-b+2-1.conf"}},
 		{name: "lock held by an upgrade", booted: slot.B, entries: onTrial, rec: pending, healthy: true, locked: true,
 			wantErr: ErrBusy, files: []string{"ros-a.conf", "ros-b+2-1.conf"}},
@@ -229,6 +247,11 @@ func TestAssess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newTestMachine(t, tt.entries, tt.rec)
+			for name, data := range tt.extra {
+				if err := os.WriteFile(filepath.Join(m.esp, bootloader.EntriesDir, name), []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tt.espErr != nil {
 				m.ESP = func() (bootloader.FS, error) { return nil, tt.espErr }
 			}
@@ -253,10 +276,21 @@ func TestAssess(t *testing.T) {
 				if m.states(t) != nil {
 					t.Error("a failed assessment published a status")
 				}
+				if reboot != tt.reboot {
+					t.Errorf("reboot = %v, want %v", reboot, tt.reboot)
+				}
 				return
 			}
 			if err != nil {
 				t.Fatalf("Assess: %v", err)
+			}
+			if tt.movedAside {
+				if bad, err := os.ReadFile(m.Record + ".bad"); err != nil || string(bad) != tt.rec {
+					t.Errorf("the bad record was not moved aside: %q, %v", bad, err)
+				}
+				if note := m.record(t).Recovered; !strings.Contains(note, "did not parse") || !strings.Contains(note, ".bad") {
+					t.Errorf("the record does not say the old one was moved aside: %q", note)
+				}
 			}
 			if reboot != tt.reboot {
 				t.Errorf("reboot = %v, want %v", reboot, tt.reboot)
@@ -382,8 +416,8 @@ func TestRollbackTo(t *testing.T) {
 			wantErr: ErrNoRollback, files: []string{"ros-b.conf"}},
 		{name: "running slot has no entry", entries: []bootloader.Entry{entry(slot.A, v1, nil)}, rec: plain,
 			wantErr: ErrNoRollback, files: []string{"ros-a.conf"}},
-		{name: "corrupt record: nothing renamed", entries: bothGood, rec: "not json",
-			wantErr: errAny, files: []string{"ros-a.conf", "ros-b.conf"}},
+		{name: "corrupt record: moved aside, rolled back", entries: bothGood, rec: "not json",
+			files: []string{"ros-a.conf", "ros-b+0-0.conf"}, states: []string{"good", "active, bad"}},
 		{name: "no entries on the ESP", rec: plain, wantErr: errAny},
 		{name: "an upgrade is running", entries: bothGood, rec: plain, locked: true,
 			wantErr: ErrBusy, files: []string{"ros-a.conf", "ros-b.conf"}},
@@ -438,10 +472,13 @@ func TestMachineStatus(t *testing.T) {
 	if st.Running != v1 || st.Pending == nil || st.Slots[0].State != activeGood || st.Slots[1].State != "pending" {
 		t.Fatalf("status %+v", st)
 	}
+	// A corrupt record does not block ros os status: it says so.
+	if st, err := newTestMachine(t, []bootloader.Entry{entry(slot.A, v1, nil)}, "{").Status(slot.A, v1); err != nil || !strings.Contains(st.Note, "did not parse") {
+		t.Errorf("status with a corrupt record: %+v, %v", st, err)
+	}
 	for name, m := range map[string]*testMachine{
-		"no ESP":         {Machine: Machine{ESP: func() (bootloader.FS, error) { return nil, errors.New("no ESP") }}},
-		"corrupt record": newTestMachine(t, []bootloader.Entry{}, "{"),
-		"no entries":     newTestMachine(t, nil, ""),
+		"no ESP":     {Machine: Machine{ESP: func() (bootloader.FS, error) { return nil, errors.New("no ESP") }}},
+		"no entries": newTestMachine(t, nil, ""),
 	} {
 		if _, err := m.Status(slot.A, v1); err == nil {
 			t.Errorf("%s: no error", name)

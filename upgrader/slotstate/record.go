@@ -30,6 +30,11 @@ type Record struct {
 	LastBoot *BootResult            `json:"last_boot,omitempty"`
 	Rollback *Rollback              `json:"rollback,omitempty"`
 	Repo     string                 `json:"repository,omitempty"` // where upgrades come from
+
+	// Recovered says why an earlier record was not used (it did not
+	// parse, or could not be read) and where it was moved; kept until the
+	// next upgrade, "" normally.
+	Recovered string `json:"recovered,omitempty"`
 }
 
 // SlotInfo is the image a slot holds.
@@ -59,18 +64,33 @@ type Rollback struct {
 	Time                           time.Time
 }
 
-// LoadRecord reads the record; a missing one is empty.
+// LoadRecord reads the record; a missing one is empty. One that does not
+// parse (torn, or not ros's) is moved aside to PATH.bad and an empty record
+// comes back, with Recovered saying so; so does one that cannot be read,
+// unless for lack of permission. The record is a log of what happened: the
+// boot entries alone carry what booting needs, so a bad record never
+// blocks boot assessment, ros os status or an upgrade.
 func LoadRecord(path string) (*Record, error) {
 	r := &Record{Slots: map[slot.Slot]SlotInfo{}}
 	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return r, nil
+	case errors.Is(err, os.ErrPermission):
+		return nil, permissionHint(fmt.Errorf("reading the upgrade record: %w", err))
+	case err != nil:
+		r.Recovered = fmt.Sprintf("the upgrade record %s could not be read (%v): starting a new one", path, err)
 		return r, nil
 	}
-	if err != nil {
-		return nil, permissionHint(fmt.Errorf("reading the upgrade record: %w", err))
-	}
 	if err := json.Unmarshal(b, r); err != nil {
-		return nil, fmt.Errorf("reading the upgrade record %s: %w", path, err)
+		bad := path + ".bad"
+		r = &Record{Slots: map[slot.Slot]SlotInfo{}}
+		if mverr := os.Rename(path, bad); mverr != nil {
+			r.Recovered = fmt.Sprintf("the upgrade record %s does not parse (%v) and could not be moved aside (%v): starting a new one", path, err, mverr)
+		} else {
+			r.Recovered = fmt.Sprintf("the upgrade record did not parse (%v): moved to %s, starting a new one", err, bad)
+		}
+		return r, nil
 	}
 	if r.Slots == nil {
 		r.Slots = map[slot.Slot]SlotInfo{}

@@ -26,12 +26,13 @@ type Status struct {
 	LastBoot *BootResult  `json:"last_boot,omitempty"`
 	Rollback *Rollback    `json:"rollback,omitempty"`
 	Pending  *Pending     `json:"pending,omitempty"`
+	Note     string       `json:"note,omitempty"` // e.g. the record was bad and moved aside
 }
 
 // StatusOf derives the status of both slots from the record and the boot
 // entries; running is the running version, booted the running slot.
 func StatusOf(booted slot.Slot, running string, rec *Record, entries []bootloader.Entry) *Status {
-	st := &Status{Running: running, LastBoot: rec.LastBoot, Rollback: rec.Rollback, Pending: rec.Pending}
+	st := &Status{Running: running, LastBoot: rec.LastBoot, Rollback: rec.Rollback, Pending: rec.Pending, Note: rec.Recovered}
 	for _, s := range slot.All {
 		st.Slots = append(st.Slots, slotStatus(s, booted, rec, entries))
 	}
