@@ -66,15 +66,15 @@ func TestPowerCutDraw(t *testing.T) {
 }
 
 type draw struct {
-	t        *testing.T
-	vm       *qemu.VM
-	sh       *shell
-	disk     string
-	rnd      *rand.Rand
-	cur      string // the slot running, healthy and good
-	repo     string
-	v1, v2   string // the two versions upgrades alternate between
-	ver      string // the version running
+	t      *testing.T
+	vm     *qemu.VM
+	sh     *shell
+	disk   string
+	rnd    *rand.Rand
+	cur    string // the slot running, healthy and good
+	repo   string
+	v1, v2 string // the two versions upgrades alternate between
+	ver    string // the version running
 }
 
 func (d *draw) other() string { return map[string]string{"a": "b", "b": "a"}[d.cur] }
