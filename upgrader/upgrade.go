@@ -256,18 +256,34 @@ func (u *upgrade) openSlot() error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(dev, os.O_RDWR, 0)
+	d, err := openSlotDevice(dev, u.target)
 	if err != nil {
-		return fmt.Errorf("opening slot %s: %w", u.target, err)
+		return err
+	}
+	u.slot, u.closer = d, d
+	return nil
+}
+
+// ErrSlotInUse: the slot's device is mounted or open exclusively.
+var ErrSlotInUse = errors.New("the slot is in use")
+
+// openSlotDevice opens the slot's block device exclusively (O_EXCL): the
+// kernel refuses while anything has it mounted, so an upgrade never writes
+// the root it runs from, whatever the kernel command line says.
+func openSlotDevice(dev string, s slot.Slot) (*blockDev, error) {
+	f, err := os.OpenFile(dev, os.O_RDWR|os.O_EXCL, 0)
+	if errors.Is(err, unix.EBUSY) {
+		return nil, fmt.Errorf("%w: slot %s (%s) is mounted or open: refusing to write it (is it the running root?)", ErrSlotInUse, s, dev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening slot %s: %w", s, err)
 	}
 	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("opening slot %s: %w", u.target, err)
+		return nil, fmt.Errorf("opening slot %s: %w", s, err)
 	}
-	d := &blockDev{File: f, size: size}
-	u.slot, u.closer = d, d
-	return nil
+	return &blockDev{File: f, size: size}, nil
 }
 
 // blockDev is a slot partition of the running machine.

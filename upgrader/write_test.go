@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -417,4 +418,36 @@ func TestUpgradeRecordNotSaved(t *testing.T) {
 	if !slices.ContainsFunc(said, func(s string) bool { return strings.HasPrefix(s, "warning: ") && strings.Contains(s, "record") }) {
 		t.Errorf("no warning about the record: %q", said)
 	}
+}
+
+// The slot's device is opened exclusively: while it is mounted (the root
+// the machine runs from, say) the upgrade refuses to write it.
+func TestOpenSlotDeviceRefusesAMountedSlot(t *testing.T) {
+	need.OnPath(t, "mkfs.ext4")
+	img := filepath.Join(t.TempDir(), "slot.img")
+	if err := os.WriteFile(img, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 32<<20); err != nil {
+		t.Fatal(err)
+	}
+	dev := need.Loop(t, img, 512)
+	if out, err := exec.Command("mkfs.ext4", "-q", dev).CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v: %s", err, out)
+	}
+	mnt := t.TempDir()
+	if err := syscall.Mount(dev, mnt, "ext4", syscall.MS_RDONLY, ""); err != nil {
+		t.Fatal(err)
+	}
+	d, err := openSlotDevice(dev, "b")
+	if !errors.Is(err, ErrSlotInUse) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("opening a mounted slot: %v, want one line with ErrSlotInUse", err)
+	}
+	if err := syscall.Unmount(mnt, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d, err = openSlotDevice(dev, "b"); err != nil {
+		t.Fatalf("opening the unmounted slot: %v", err)
+	}
+	d.Close()
 }
