@@ -47,6 +47,7 @@ func mountSystem(_ context.Context, st *state) error {
 		return err
 	}
 	st.log = st.opts.newLogger() // /dev/kmsg exists now
+	mountEFIVars(st)
 	st.log.Printf("%s: system stage", buildinfo.String())
 	st.milestones = readMilestones(st.opts.Milestones)
 	for _, m := range st.milestones {
@@ -72,6 +73,26 @@ func mountAll(o options) error {
 		}
 	}
 	return nil
+}
+
+// mountEFIVars mounts efivarfs read-only on an EFI boot: systemd-boot's
+// LoaderDevicePartUUID there names the ESP it started from, and the
+// partitions of that disk alone are ros's (partitions.DeviceByLabel).
+func mountEFIVars(st *state) {
+	target := filepath.Join(st.opts.Root, procsys.EFIVars)
+	if _, err := os.Stat(target); err != nil || procsys.IsMountPoint(target) {
+		return // not an EFI boot, or mounted
+	}
+	if err := st.opts.mount("efivarfs", target, "efivarfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		st.log.Printf("WARNING: mounting efivarfs: %v: ros partitions are looked for on every disk", err)
+		return
+	}
+	// For the console, whose sysfs has no efivarfs: ros os upgrade runs there.
+	if esp := (procsys.FS{Root: st.opts.Root}).LoaderDevicePartUUID(); esp != "" {
+		if err := os.WriteFile(filepath.Join(st.opts.Root, contract.BootESP), []byte(esp+"\n"), 0o644); err != nil {
+			st.log.Printf("WARNING: %v", err)
+		}
+	}
 }
 
 // touch creates an empty file if it does not exist.

@@ -25,6 +25,7 @@ const (
 	ESPDir        = RunDir + "/esp"            // where the running system mounts the ESP when it needs it
 	UpgradeLock   = RunDir + "/upgrade.lock"   // held by ros os upgrade, ros os rollback and boot assessment
 	OSStatus      = RunDir + "/os-status.json" // the slots' status, published for ros os status without root
+	BootESP       = RunDir + "/boot-esp"       // the PARTUUID of the ESP systemd-boot started from, for containers without efivarfs
 
 	RecordDir  = "/var/lib/ros/os"          // on STATE
 	RecordPath = RecordDir + "/record.json" // the upgrade record

@@ -172,3 +172,28 @@ func TestPeakRSS(t *testing.T) {
 		t.Errorf("PeakRSSKiB of this test process = %d", got)
 	}
 }
+
+// The ESP systemd-boot started from: its EFI variable (UTF-16LE after four
+// bytes of attributes), else the copy PID 1 published for containers.
+func TestBootESP(t *testing.T) {
+	fs := FS{t.TempDir()}
+	if got := fs.BootESP(); got != "" {
+		t.Fatalf("no variable, nothing published: %q", got)
+	}
+	write(t, fs.Root, "run/ros/boot-esp", "0A1B2C3D-0000-4000-8000-00000000000F\n")
+	if got := fs.BootESP(); got != "0a1b2c3d-0000-4000-8000-00000000000f" {
+		t.Errorf("published: %q", got)
+	}
+	v := []byte{7, 0, 0, 0}
+	for _, c := range "5D1A7F12-AAAA-4BBB-8CCC-0123456789AB\x00" {
+		v = append(v, byte(c), 0)
+	}
+	write(t, fs.Root, "sys/firmware/efi/efivars/LoaderDevicePartUUID-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", string(v))
+	if got := fs.BootESP(); got != "5d1a7f12-aaaa-4bbb-8ccc-0123456789ab" {
+		t.Errorf("from the EFI variable: %q", got)
+	}
+	write(t, fs.Root, "sys/firmware/efi/efivars/LoaderDevicePartUUID-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", "\x07\x00\x00\x00garbage")
+	if got := fs.LoaderDevicePartUUID(); got != "" {
+		t.Errorf("a variable that does not parse: %q", got)
+	}
+}
