@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ros-os/ros/internal/buildinfo"
@@ -41,9 +42,15 @@ func waitUserDocker(ctx context.Context, st *state) error {
 	return loadArchives(ctx, st, cli, st.opts.UserImages, func(name string) string { return name + ":latest" })
 }
 
-// checkHealth is the gate: System Docker answers and every long-running
-// service is running. (User Docker answered in the step before.)
+// checkHealth is the gate: STATE is the real one, System Docker answers
+// and every long-running service is running. (User Docker answered in the
+// step before.) A machine on the tmpfs stand-in for STATE loses what users
+// write at the next boot: a new slot that comes up like that is not kept.
 func checkHealth(ctx context.Context, st *state) error {
+	if b, err := os.ReadFile(st.opts.StateDegraded); err == nil {
+		why, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+		return fmt.Errorf("STATE is not mounted (%s)", why)
+	}
 	if _, err := st.sys.Ping(ctx); err != nil {
 		return fmt.Errorf("System Docker: %w", err)
 	}

@@ -33,6 +33,9 @@ func TestCheckHealth(t *testing.T) {
 			"service network: No such container: network"},
 		{"a service keeps restarting", func(m *machine, _ *state) { m.sys.crashing["docker"] = true },
 			"service docker keeps restarting"},
+		{"STATE is the tmpfs stand-in", func(m *machine, _ *state) {
+			m.write(m.opts.StateDegraded, "STATE is a tmpfs: no ros-state partition\nrepair: reinstall")
+		}, "STATE is not mounted (STATE is a tmpfs: no ros-state partition)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func TestInstallAndBootUEFI(t *testing.T) {
 }
 
 // A machine whose STATE is damaged still comes up to a login, says why and
-// how to repair, and never formats STATE.
+// how to repair, and never formats STATE; its health gate fails.
 func TestDamagedStateStillBoots(t *testing.T) {
 	disk := installDisk(t, "--append", "ros.autologin")
 	state := zeroState(t, disk)
@@ -57,8 +57,12 @@ func TestDamagedStateStillBoots(t *testing.T) {
 	if _, err := vm.Console.Expect(regexp.MustCompile(`to repair: run "e2fsck /dev/vda4"`), time.Minute); err != nil {
 		t.Fatalf("the banner says not how to repair: %v", err)
 	}
-	waitUp(t, vm, "a")
-	sh := waitLogin(t, vm, time.Minute)
+	// Not healthy (a new slot booted like this would not be kept), but up
+	// for repair: the good slot stays.
+	if _, err := vm.Console.Expect(regexp.MustCompile(`FATAL: checking health: STATE is not mounted`), 4*time.Minute); err != nil {
+		t.Fatalf("the health gate did not fail on the tmpfs STATE: %v", err)
+	}
+	sh := waitLogin(t, vm, 2*time.Minute)
 	if out := sh.run("cat /run/ros/state-degraded", time.Minute); !strings.Contains(out, "/dev/vda4") {
 		t.Errorf("state-degraded: %q", out)
 	}
