@@ -55,11 +55,12 @@ testsum:
 
 test: unit-test qemu-test
 
-# The long power-cut matrix, not part of make test: ROS_FAULT_CUTS power cuts
+# The long matrices, not part of make test: ROS_FAULT_CUTS power cuts
 # (default 20) of one machine at points drawn at random from the printed seed
-# (ROS_FAULT_SEED=N repeats a draw). Hours, not minutes.
+# (ROS_FAULT_SEED=N repeats a draw), and the rollback of new slots broken in
+# each way a boot fails. Hours, not minutes.
 fault: image testsum
-	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^TestPowerCutDraw$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
+	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^(TestPowerCutDraw|TestRollbackMatrix)$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
 	  grep -E '^(=== RUN|--- |PASS|FAIL|ok|TestPowerCutDraw:|\s+\S+_test.go)'
 
 bench: image

@@ -168,3 +168,55 @@ func (d *draw) firstBoot(where string) {
 	cutAt(d.t, d.vm, d.disk, "sudo ros reboot", regexp.MustCompile(`(?s)root slot PARTLABEL=ros-root-`+next+` .*?`+m), delay, where)
 	d.up(where, next) // one try burnt, two left
 }
+
+// TestRollbackMatrix (make fault): a new slot that fails in each way a
+// boot can fail is given up with no human action, back on the old slot in
+// at most three boots, and ros os status names the rollback. Each case
+// upgrades to the same good image, then breaks the new slot's boot entry
+// on the ESP the way the failure would: the kernel panics (no init to
+// run), the initramfs cannot find its root.
+func TestRollbackMatrix(t *testing.T) {
+	v1, v2 := version(t), "0.2.0"
+	reg, err := registry.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Stop()
+	run(t, mkimage(t), "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
+	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	disk := installDisk(t, "--append", "ros.autologin")
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
+	waitUp(t, vm, "a")
+	sh := waitLogin(t, vm, time.Minute)
+	cases := []struct {
+		name, edit string // edit: a sed script for the new entry's options line
+	}{
+		{"kernel panic (no init)", `/^options/s/$/ rdinit=\/nonexistent init=\/nonexistent/`},
+		{"initramfs cannot find its root", `/^options/s/ros-root-b/ros-root-x/`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sh := sh.on(t)
+			out := sh.run("sudo ros os upgrade --force --insecure "+guestRepo+":"+v2+" 2>&1", 6*time.Minute)
+			if !strings.Contains(out, "is in slot b and boots next") {
+				t.Fatalf("ros os upgrade said:\n%s", out)
+			}
+			sh.run("sudo mkdir -p /tmp/esp && sudo mount /dev/vda1 /tmp/esp && sudo sed -i '"+c.edit+"' /tmp/esp/loader/entries/ros-b+3-0.conf && "+
+				"grep ^options /tmp/esp/loader/entries/ros-b+3-0.conf && sudo umount /tmp/esp", time.Minute)
+			mark := vm.Console.Len()
+			if err := vm.Send("sudo ros reboot\n"); err != nil {
+				t.Fatal(err)
+			}
+			waitUp(t, vm, "a")
+			if boots := strings.Count(vm.Console.After(mark), "BdsDxe: starting"); boots > 4 {
+				t.Errorf("back on slot a after %d boots, want at most 4 (three tries of b, then a)", boots)
+			}
+			sh = waitLogin(t, vm, time.Minute).on(t)
+			status := sh.run("sudo ros os status", time.Minute)
+			if !strings.Contains(status, "rolled back: ros "+v2+" (slot b) to ros "+v1+" (slot a)") ||
+				!regexp.MustCompile(`(?m)^b\s+\S+\s+bad`).MatchString(status) {
+				t.Fatalf("ros os status does not report the rollback:\n%s", status)
+			}
+		})
+	}
+}
