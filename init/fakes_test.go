@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -315,6 +316,9 @@ type machine struct {
 	assessed     []assessCall
 	assessReboot bool
 	assessErr    error
+
+	addrs map[string][]net.Addr // the machine's interfaces' addresses
+	sshd  bool                  // something answers on port 22 with an ssh banner
 }
 
 // builtinServices is the test image's services.yaml: a one-shot set-up,
@@ -391,7 +395,16 @@ func (m *machine) options() options {
 			m.assessed = append(m.assessed, assessCall{booted, version, healthy, reason})
 			return m.assessReboot, m.assessErr
 		},
-		gateTimeout: time.Minute, healthSettle: 0,
+		gateTimeout: time.Minute, healthSettle: 0, netWait: 50 * time.Millisecond,
+		ifaceAddrs: func(name string) ([]net.Addr, error) { return m.addrs[name], nil },
+		dial: func(_ context.Context, addr string) (net.Conn, error) {
+			if !m.sshd || addr != "127.0.0.1:22" {
+				return nil, errors.New("connection refused")
+			}
+			c, srv := net.Pipe()
+			go func() { _, _ = srv.Write([]byte("SSH-2.0-OpenSSH_10.0\r\n")); srv.Close() }()
+			return c, nil
+		},
 	}
 	return o
 }

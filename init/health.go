@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +56,12 @@ func checkHealth(ctx context.Context, st *state) error {
 	if _, err := st.sys.Ping(ctx); err != nil {
 		return fmt.Errorf("System Docker: %w", err)
 	}
+	if err := waitAddress(ctx, st); err != nil {
+		return err
+	}
+	if err := sshdAnswers(ctx, st); err != nil {
+		return err
+	}
 	if len(st.serviceErrs) > 0 {
 		return fmt.Errorf("%d services failed to start: %w", len(st.serviceErrs), errors.Join(st.serviceErrs...))
 	}
@@ -71,12 +79,98 @@ func checkHealth(ctx context.Context, st *state) error {
 			return fmt.Errorf("service %s keeps restarting", name)
 		}
 	}
+	if err := sshdAnswers(ctx, st); err != nil { // still: not a crash loop
+		return err
+	}
 	st.mark("healthy")
 	return nil
 }
 
 // healthSettle is how long services must stay up without a restart.
 const healthSettle = 2 * time.Second
+
+// netWait is how long the gate waits for a configured interface's address
+// (DHCP) and for sshd to answer.
+const netWait = 60 * time.Second
+
+// waitAddress: with interfaces in ros.network.interfaces, one of them must
+// have a global address (a machine that cannot be reached is not healthy);
+// with none configured, the default DHCP is best effort.
+func waitAddress(ctx context.Context, st *state) error {
+	var names []string
+	for name := range st.cfg.Ros.Network.Interfaces {
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return poll(ctx, st.opts.netWait, func() bool {
+		for _, name := range names {
+			addrs, _ := st.opts.ifaceAddrs(name)
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok && ipn.IP.IsGlobalUnicast() {
+					return true
+				}
+			}
+		}
+		return false
+	}, func() error {
+		return fmt.Errorf("network: no address on %s after %s (ros.network.interfaces)", strings.Join(names, ", "), st.opts.netWait)
+	})
+}
+
+// sshdAnswers: with ssh keys configured, sshd must answer on port 22 with
+// its banner (the keys are how the machine is reached).
+func sshdAnswers(ctx context.Context, st *state) error {
+	if len(st.cfg.SSHAuthorizedKeys) == 0 {
+		return nil
+	}
+	var last error
+	return poll(ctx, st.opts.netWait, func() bool {
+		last = sshBanner(ctx, st)
+		return last == nil
+	}, func() error {
+		return fmt.Errorf("sshd: no answer on port 22 after %s: %v", st.opts.netWait, last)
+	})
+}
+
+func sshBanner(ctx context.Context, st *state) error {
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := st.opts.dial(dctx, "127.0.0.1:22")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, 4)
+	if _, err := io.ReadFull(c, b); err != nil {
+		return fmt.Errorf("reading the banner: %w", err)
+	}
+	if string(b) != "SSH-" {
+		return fmt.Errorf("not an ssh banner: %q", b)
+	}
+	return nil
+}
+
+// poll calls ok every half second until it returns true (nil), timeout
+// passes or ctx ends (fail()).
+func poll(ctx context.Context, timeout time.Duration, ok func() bool, fail func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		if ok() {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fail()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
 
 // serviceRestarts checks every long-running service is running and returns
 // their restart counts.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/slot"
 )
 
@@ -33,6 +35,23 @@ func TestCheckHealth(t *testing.T) {
 			"service network: No such container: network"},
 		{"a service keeps restarting", func(m *machine, _ *state) { m.sys.crashing["docker"] = true },
 			"service docker keeps restarting"},
+		{"a configured interface has no address", func(_ *machine, st *state) {
+			st.cfg.Ros.Network.Interfaces = map[string]config.Interface{"eth0": {DHCP: true}}
+		}, "network: no address on eth0 after 50ms (ros.network.interfaces)"},
+		{"a configured interface has only a link-local address", func(m *machine, st *state) {
+			st.cfg.Ros.Network.Interfaces = map[string]config.Interface{"eth0": {DHCP: true}}
+			m.addrs = map[string][]net.Addr{"eth0": {&net.IPNet{IP: net.ParseIP("fe80::1"), Mask: net.CIDRMask(64, 128)}}}
+		}, "network: no address on eth0 after 50ms (ros.network.interfaces)"},
+		{"a configured interface has an address", func(m *machine, st *state) {
+			st.cfg.Ros.Network.Interfaces = map[string]config.Interface{"eth0": {DHCP: true}}
+			m.addrs = map[string][]net.Addr{"eth0": {&net.IPNet{IP: net.ParseIP("10.0.2.15"), Mask: net.CIDRMask(24, 32)}}}
+		}, ""},
+		{"ssh keys configured, sshd answers", func(m *machine, st *state) {
+			st.cfg.SSHAuthorizedKeys, m.sshd = []string{"ssh-ed25519 AAAA me"}, true
+		}, ""},
+		{"ssh keys configured, no sshd", func(_ *machine, st *state) {
+			st.cfg.SSHAuthorizedKeys = []string{"ssh-ed25519 AAAA me"}
+		}, "sshd: no answer on port 22 after 50ms: connection refused"},
 		{"STATE is the tmpfs stand-in", func(m *machine, _ *state) {
 			m.write(m.opts.StateDegraded, "STATE is a tmpfs: no ros-state partition\nrepair: reinstall")
 		}, "STATE is not mounted (STATE is a tmpfs: no ros-state partition)"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,6 +124,9 @@ type options struct {
 	assess       func(booted slot.Slot, version string, healthy bool, reason string) (reboot bool, err error)
 	gateTimeout  time.Duration // a slot not healthy by then is given up
 	healthSettle time.Duration // how long services must stay up without a restart
+	ifaceAddrs   func(name string) ([]net.Addr, error)
+	dial         func(ctx context.Context, addr string) (net.Conn, error)
+	netWait      time.Duration // how long the gate waits for an address and for sshd
 }
 
 func defaultOptions(r runner) options {
@@ -135,7 +139,20 @@ func defaultOptions(r runner) options {
 		},
 		userDocker: dialUserDocker, assess: slotstate.Assess,
 		gateTimeout: gateTimeout, healthSettle: healthSettle,
+		ifaceAddrs: interfaceAddrs, dial: dialTCP, netWait: netWait,
 	}
+}
+
+func dialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+}
+
+func interfaceAddrs(name string) ([]net.Addr, error) {
+	i, err := net.InterfaceByName(name)
+	if err != nil {
+		return nil, err
+	}
+	return i.Addrs()
 }
 
 func findConfigDrive(sys procsys.FS) (string, []byte, error) {
