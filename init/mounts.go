@@ -80,12 +80,14 @@ func mountAll(o options) error {
 // partitions of that disk alone are ros's (partitions.DeviceByLabel).
 func mountEFIVars(st *state) {
 	target := filepath.Join(st.opts.Root, procsys.EFIVars)
-	if _, err := os.Stat(target); err != nil || procsys.IsMountPoint(target) {
-		return // not an EFI boot, or mounted
+	if _, err := os.Stat(target); err != nil {
+		return // not an EFI boot
 	}
-	if err := st.opts.mount("efivarfs", target, "efivarfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		st.log.Printf("WARNING: mounting efivarfs: %v: ros partitions are looked for on every disk", err)
-		return
+	if !procsys.IsMountPoint(target) { // the initramfs's moved here with /sys
+		if err := st.opts.mount("efivarfs", target, "efivarfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			st.log.Printf("WARNING: mounting efivarfs: %v: ros partitions are looked for on every disk", err)
+			return
+		}
 	}
 	// For the console, whose sysfs has no efivarfs: ros os upgrade runs there.
 	if esp := (procsys.FS{Root: st.opts.Root}).LoaderDevicePartUUID(); esp != "" {

@@ -15,7 +15,13 @@ var ErrAmbiguous = errors.New("partition name found more than once")
 // DeviceByLabel returns the /dev node of the partition named label on this
 // machine's ros disk, e.g. /dev/vda3 for ros-root-b.
 func DeviceByLabel(label string) (string, error) {
-	return deviceByLabel(procsys.Host, "/dev", label)
+	return DeviceByLabelIn(procsys.Host, "/dev", label)
+}
+
+// DeviceByLabelIn is DeviceByLabel for the machine whose sysfs and efivarfs
+// sys reads and whose device nodes are in dev (the initramfs's).
+func DeviceByLabelIn(sys procsys.FS, dev, label string) (string, error) {
+	return deviceByLabel(sys, dev, label)
 }
 
 // deviceByLabel keeps to the disk that holds the ESP systemd-boot started

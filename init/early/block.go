@@ -48,15 +48,32 @@ func (m match) matches(ue procsys.Uevent) bool {
 
 // findBlock returns the device node of the block device m names, once both
 // its sysfs entry and its devtmpfs node exist.
+//
+// A partition name is looked for on the disk that holds the ESP
+// systemd-boot started from when that is known (partitions.DeviceByLabelIn),
+// so a USB stick with another ros on it is never booted; when it is not, a
+// name found on more than one disk matches none.
 func findBlock(sys procsys.FS, dev string, m match) (string, bool) {
+	if m.partlabel != "" && sys.BootESP() != "" {
+		node, err := partitions.DeviceByLabelIn(sys, dev, m.partlabel)
+		if err != nil {
+			return "", false
+		}
+		_, err = os.Stat(node)
+		return node, err == nil
+	}
+	var nodes []string
 	for _, ue := range sys.Block() {
 		if !m.matches(ue) {
 			continue
 		}
 		node := filepath.Join(dev, ue["DEVNAME"])
 		if _, err := os.Stat(node); err == nil {
-			return node, true
+			nodes = append(nodes, node)
 		}
+	}
+	if len(nodes) == 1 {
+		return nodes[0], true
 	}
 	return "", false
 }

@@ -80,6 +80,12 @@ func TestFindBlock(t *testing.T) {
 		"vda1": "DEVNAME=vda1\nDEVTYPE=partition\nPARTNAME=ros-esp\n",
 		"vda2": vda2Uevent,
 		"vda4": "DEVNAME=vda4\nDEVTYPE=partition\nPARTNAME=ros-state\n",
+		// A USB stick with another ros on it: its state partition has
+		// the same name. Which disk booted is unknown here (no efivarfs),
+		// so neither is taken (partitions.DeviceByLabelIn decides when it
+		// is known: TestDeviceByLabel).
+		"sda":  "DEVNAME=sda\nDEVTYPE=disk\n",
+		"sda4": "DEVNAME=sda4\nDEVTYPE=partition\nPARTNAME=ros-state\n",
 	}
 	tests := []struct {
 		name   string
@@ -88,7 +94,7 @@ func TestFindBlock(t *testing.T) {
 		want   string // relative to dev, "" for not found
 	}{
 		{name: "root by label", m: match{partlabel: "ros-root-a"}, want: "vda2"},
-		{name: "state by label", m: match{partlabel: "ros-state"}, want: "vda4"},
+		{name: "a label on two disks, the boot disk unknown", m: match{partlabel: "ros-state"}},
 		{name: "by device", m: match{devname: "vda1"}, want: "vda1"},
 		{name: "missing label", m: match{partlabel: "ros-root-b"}},
 		{name: "node not created yet", m: match{partlabel: "ros-root-a"}, noNode: []string{"vda2"}},

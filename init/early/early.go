@@ -49,6 +49,7 @@ var steps = []step{
 	{"mounting /proc, /sys, /dev and /run", mountInitramfs},
 	{"reading the kernel command line", readCmdline},
 	{"loading kernel modules", loadModules},
+	{"mounting efivarfs", mountEFIVars},
 	{"finding the root slot", findRoot},
 	{"finding STATE", findState},
 	{"mounting the root slot", mountSlot},

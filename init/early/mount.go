@@ -43,6 +43,21 @@ var initramfsMounts = []mount{
 	{"tmpfs", "/run", "tmpfs", unix.MS_NOSUID | unix.MS_NODEV, "mode=0755"},
 }
 
+// mountEFIVars mounts efivarfs read-only on an EFI boot, best effort:
+// systemd-boot's LoaderDevicePartUUID there names the ESP it started from,
+// whose disk holds the root slot (findBlock). It moves to the root slot
+// with /sys.
+func mountEFIVars(b *boot) error {
+	if _, err := os.Stat(procsys.EFIVars); err != nil || procsys.IsMountPoint(procsys.EFIVars) {
+		return nil // not an EFI boot, or mounted
+	}
+	err := doMount(mount{"efivarfs", procsys.EFIVars, "efivarfs", unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""})
+	if err != nil {
+		b.log.Printf("WARNING: %v: ros partitions are looked for on every disk", err)
+	}
+	return nil
+}
+
 func mountInitramfs(b *boot) error {
 	for _, m := range initramfsMounts {
 		if err := os.MkdirAll(m.target, 0o755); err != nil {
