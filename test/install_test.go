@@ -31,16 +31,26 @@ func installDisk(t testing.TB, extra ...string) string {
 
 // The installed disk boots through OVMF and systemd-boot into slot A: the
 // initramfs init of the image's version mounts the slot, and the system
-// stage of slot A comes up.
+// stage of slot A comes up. A second disk with another ros on it (a USB
+// stick, say: the same partition names) is not used: the root slot and
+// STATE come from the disk systemd-boot started from.
 func TestInstallAndBootUEFI(t *testing.T) {
-	disk := installDisk(t)
-	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
+	disk, stick := installDisk(t), installDisk(t)
+	// The stick is the first disk (vda, the lower PCI address); the
+	// firmware boots the second (vdb, bootindex 0), as when a stick is
+	// plugged into a machine.
+	vm := boot(t, qemu.Config{OVMF: true, Extra: []string{
+		"-drive", "file=" + stick + ",if=none,format=raw,id=stick", "-device", "virtio-blk-pci,drive=stick,addr=0x5,bootindex=1",
+		"-drive", "file=" + disk + ",if=none,format=raw,id=boot", "-device", "virtio-blk-pci,drive=boot,addr=0x6,bootindex=0"}})
 	want := regexp.QuoteMeta("ros-initramfs: ros version " + version(t) + " (commit ")
 	if _, err := vm.Console.Expect(regexp.MustCompile(want), 3*time.Minute); err != nil {
 		t.Fatalf("init did not start from the disk: %v", err)
 	}
-	if _, err := vm.Console.Expect(regexp.MustCompile(`root slot PARTLABEL=ros-root-a is /dev/vda2`), time.Minute); err != nil {
-		t.Fatalf("systemd-boot did not pick slot A: %v", err)
+	if _, err := vm.Console.Expect(regexp.MustCompile(`root slot PARTLABEL=ros-root-a is /dev/vdb2`), time.Minute); err != nil {
+		t.Fatalf("slot A was not taken from the disk systemd-boot started from: %v", err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`STATE PARTLABEL=ros-state is /dev/vdb4`), time.Minute); err != nil {
+		t.Fatalf("STATE was not taken from the boot disk: %v", err)
 	}
 	waitUp(t, vm, "a")
 }
