@@ -24,7 +24,7 @@ import (
 // userContainers are started on a fresh machine and must run again after
 // every power cut: --restart always, one writing to a volume all the time.
 var userContainers = []string{
-	"docker run -d --name web --restart always -p 8080:80 busybox httpd -f -p 80",
+	"docker run -d --name web --restart always -p 8080:80 busybox " + httpd("served-after-the-cut"),
 	"docker run -d --name writer --restart always -v data:/data busybox sh -c 'while :; do date >> /data/log; sleep 1; done'",
 }
 
@@ -105,8 +105,8 @@ func upAfterCut(t *testing.T, vm *qemu.VM, where string, slots ...string) (*shel
 			t.Fatalf("after the power cut %s, the --restart always container %s is not running", where, name)
 		}
 	}
-	if got := sh.run("wget -q -T 5 -O- http://127.0.0.1:8080/ >/dev/null && echo served", time.Minute); !strings.Contains(got, "served") {
-		t.Fatalf("after the power cut %s, the published port of web does not answer: %q", where, got)
+	if !sh.waitFor(fetch("http://127.0.0.1:8080/")+" 2>&1", "served-after-the-cut", time.Minute) {
+		t.Fatalf("after the power cut %s, the published port of web does not serve its page", where)
 	}
 	status := sh.run("sudo ros os status", time.Minute)
 	if !regexp.MustCompile(`(?m)^` + m[2] + `\s+\S+\s+active`).MatchString(status) {
