@@ -171,41 +171,50 @@ func (d *draw) firstBoot(where string) {
 
 // TestRollbackMatrix (make fault): a new slot that fails in each way a
 // boot can fail is given up with no human action, back on the old slot in
-// at most three boots, and ros os status names the rollback. Each case
-// upgrades to the same good image, then breaks the new slot's boot entry
-// on the ESP the way the failure would: the kernel panics (no init to
-// run), the initramfs cannot find its root.
+// at most three tries, and ros os status names the rollback: its User
+// Docker cannot start (an image built so), its kernel panics (no init to
+// run), its initramfs cannot find its root (the last two by breaking the
+// new slot's boot entry on the ESP).
 func TestRollbackMatrix(t *testing.T) {
-	v1, v2 := version(t), "0.2.0"
+	v1, v2, v3 := version(t), "0.2.0", "0.3.0"
 	reg, err := registry.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer reg.Stop()
-	run(t, mkimage(t), "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
+	mk := mkimage(t)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
+	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v3, brokenSpec(t))+":"+v3, reg.Addr+"/ros/os:"+v3)
 	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
 	waitUp(t, vm, "a")
 	sh := waitLogin(t, vm, time.Minute)
 	cases := []struct {
-		name, edit string // edit: a sed script for the new entry's options line
+		name, version, edit, reason string
 	}{
-		{"kernel panic (no init)", `/^options/s/$/ rdinit=\/nonexistent init=\/nonexistent/`},
-		{"initramfs cannot find its root", `/^options/s/ros-root-b/ros-root-x/`},
+		{"User Docker unhealthy", v3, "", "User Docker"},
+		{"kernel panic (no init)", v2, noInit, "never passed its health gate"},
+		{"initramfs cannot find its root", v2, noRoot, "never passed its health gate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			sh := sh.on(t)
-			out := sh.run("sudo ros os upgrade --force --insecure "+guestRepo+":"+v2+" 2>&1", 6*time.Minute)
+			out := sh.run("sudo ros os upgrade --force --insecure "+guestRepo+":"+c.version+" 2>&1", 6*time.Minute)
 			if !strings.Contains(out, "is in slot b and boots next") {
 				t.Fatalf("ros os upgrade said:\n%s", out)
 			}
-			sh.run("sudo mkdir -p /tmp/esp && sudo mount /dev/vda1 /tmp/esp && sudo sed -i '"+c.edit+"' /tmp/esp/loader/entries/ros-b+3-0.conf && "+
-				"grep ^options /tmp/esp/loader/entries/ros-b+3-0.conf && sudo umount /tmp/esp", time.Minute)
+			if c.edit != "" {
+				breakEntry(t, sh, "b", c.edit)
+			}
 			mark := vm.Console.Len()
 			if err := vm.Send("sudo ros reboot\n"); err != nil {
 				t.Fatal(err)
+			}
+			if c.edit == "" { // its PID 1 fails the gate, says so and gives it up
+				if _, err := vm.Console.Expect(regexp.MustCompile(`giving up slot b`), 6*time.Minute); err != nil {
+					t.Fatalf("the broken slot was not given up: %v", err)
+				}
 			}
 			waitUp(t, vm, "a")
 			if boots := strings.Count(vm.Console.After(mark), "BdsDxe: starting"); boots > 4 {
@@ -213,9 +222,9 @@ func TestRollbackMatrix(t *testing.T) {
 			}
 			sh = waitLogin(t, vm, time.Minute).on(t)
 			status := sh.run("sudo ros os status", time.Minute)
-			if !strings.Contains(status, "rolled back: ros "+v2+" (slot b) to ros "+v1+" (slot a)") ||
+			if !strings.Contains(status, "rolled back: ros "+c.version+" (slot b) to ros "+v1+" (slot a)") || !strings.Contains(status, c.reason) ||
 				!regexp.MustCompile(`(?m)^b\s+\S+\s+bad`).MatchString(status) {
-				t.Fatalf("ros os status does not report the rollback:\n%s", status)
+				t.Fatalf("ros os status does not report the rollback and why (%s):\n%s", c.reason, status)
 			}
 		})
 	}
