@@ -179,8 +179,8 @@ const (
 func breakEntry(t *testing.T, sh *shell, s, edit string) {
 	t.Helper()
 	entry := "/tmp/esp/loader/entries/ros-" + s + "+3-0.conf"
-	sh.run("sudo mkdir -p /tmp/esp && sudo mount /dev/vda1 /tmp/esp && sudo sed -i '"+edit+"' "+entry+" && "+
-		"grep ^options "+entry+"; r=$?; sudo umount /tmp/esp; exit $r", time.Minute)
+	sh.run(`sudo sh -c "mkdir -p /tmp/esp && mount -t vfat /dev/vda1 /tmp/esp && sed -i '`+edit+`' `+entry+` && `+
+		`grep ^options `+entry+`; r=\$?; umount /tmp/esp; exit \$r"`, time.Minute)
 }
 
 // readOnlyAsUser runs the read-only commands as rancher, without sudo:
