@@ -1,6 +1,7 @@
 package bootloader
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -309,25 +310,9 @@ func readFile(fsys FS, name string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-// writeFile creates or truncates name and writes data. It opens with
-// O_RDWR: go-diskfs v1.9.4 refuses writes to files opened O_WRONLY.
-func writeFile(fsys FS, name string, data []byte) (err error) {
-	f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if s, ok := f.(interface{ Sync() error }); ok {
-		return s.Sync()
-	}
-	return nil
+// writeFile creates or truncates name and writes data (writeFrom).
+func writeFile(fsys FS, name string, data []byte) error {
+	return writeFrom(fsys, name, bytes.NewReader(data))
 }
 
 func syncDir(fsys FS, dir string) error {
@@ -413,7 +398,8 @@ func WriteFile(fsys FS, name string, r io.Reader) (digest string, err error) {
 // was written.
 var ErrReadBack = errors.New("the ESP does not hold what was written")
 
-// writeFrom creates or truncates name, copies r into it and fsyncs it.
+// writeFrom creates or truncates name, copies r into it and fsyncs it. It
+// opens with O_RDWR: go-diskfs v1.9.4 refuses writes to files opened O_WRONLY.
 func writeFrom(fsys FS, name string, r io.Reader) (err error) {
 	f, err := fsys.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
