@@ -127,6 +127,7 @@ type options struct {
 	ifaceAddrs   func(name string) ([]net.Addr, error)
 	dial         func(ctx context.Context, addr string) (net.Conn, error)
 	netWait      time.Duration // how long the gate waits for an address and for sshd
+	watchdogFD   int           // where the initramfs hands the armed watchdog over; 0: none
 }
 
 func defaultOptions(r runner) options {
@@ -140,6 +141,7 @@ func defaultOptions(r runner) options {
 		userDocker: dialUserDocker, assess: slotstate.Assess,
 		gateTimeout: gateTimeout, healthSettle: healthSettle,
 		ifaceAddrs: interfaceAddrs, dial: dialTCP, netWait: netWait,
+		watchdogFD: contract.WatchdogFD,
 	}
 }
 

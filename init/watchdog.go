@@ -2,15 +2,15 @@ package rosinit
 
 import (
 	"context"
-	"os"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/ros-os/ros/internal/watchdog"
 )
 
-// The hardware watchdog (QEMU's i6300esb, or the machine's): PID 1 pets it
-// for as long as it runs, so a hung kernel or a stuck PID 1 resets the
-// machine, which burns a boot try like a failed health gate.
+// The hardware watchdog (QEMU's i6300esb, or the machine's): the initramfs
+// arms it and hands it over; PID 1 pets it for as long as it runs, so a
+// hung kernel or a stuck PID 1 resets the machine, which burns a boot try
+// like a failed health gate.
 const (
 	watchdogDev     = "/dev/watchdog"
 	watchdogTimeout = 60 // seconds
@@ -18,18 +18,17 @@ const (
 )
 
 func startWatchdog(_ context.Context, st *state) error {
-	f, err := os.OpenFile(st.opts.Watchdog, os.O_WRONLY, 0)
-	if err != nil {
-		st.log.Printf("no hardware watchdog (%v): the health gate's timeout is the only one", err)
-		return nil
-	}
-	_ = unix.IoctlSetPointerInt(int(f.Fd()), unix.WDIOC_SETTIMEOUT, watchdogTimeout)
-	go func() {
-		for {
-			_ = unix.IoctlWatchdogKeepalive(int(f.Fd()))
-			time.Sleep(watchdogPet)
+	d, ok := watchdog.Inherited(st.opts.watchdogFD, watchdogTimeout)
+	how := "handed over by the initramfs"
+	if !ok {
+		var err error
+		if d, err = watchdog.Open(st.opts.Watchdog, watchdogTimeout); err != nil {
+			st.log.Printf("no hardware watchdog (%v): the health gate's timeout is the only one", err)
+			return nil
 		}
-	}()
-	st.log.Printf("hardware watchdog armed (%d s)", watchdogTimeout)
+		how = "opened"
+	}
+	d.Keep(watchdogPet)
+	st.log.Printf("hardware watchdog armed (%d s, %s)", watchdogTimeout, how)
 	return nil
 }

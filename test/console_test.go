@@ -98,7 +98,13 @@ func withoutKernelLines(s string) string { return kernelLine.ReplaceAllString(s,
 // a fatal boot error.
 func waitUp(t *testing.T, vm *qemu.VM, slot string) {
 	t.Helper()
-	m, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up on slot `+slot+`|FATAL: [^\n]*\n)`), 4*time.Minute)
+	waitUpWithin(t, vm, slot, 4*time.Minute)
+}
+
+// waitUpWithin is waitUp with its deadline.
+func waitUpWithin(t *testing.T, vm *qemu.VM, slot string, d time.Duration) {
+	t.Helper()
+	m, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up on slot `+slot+`|FATAL: [^\n]*\n)`), d)
 	if err != nil {
 		t.Fatalf("ros did not come up: %v", err)
 	}

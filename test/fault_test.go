@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/ros-os/ros/internal/qemu"
 	"github.com/ros-os/ros/internal/registry"
+	"github.com/ros-os/ros/internal/slot"
+	"github.com/ros-os/ros/partitions"
 )
 
 // TestPowerCutDraw (make fault) cuts the power of one machine at points
@@ -171,10 +174,12 @@ func (d *draw) firstBoot(where string) {
 
 // TestRollbackMatrix (make fault): a new slot that fails in each way a
 // boot can fail is given up with no human action, back on the old slot in
-// at most three tries, and ros os status names the rollback: its User
-// Docker cannot start (an image built so), its kernel panics (no init to
-// run), its initramfs cannot find its root (the last two by breaking the
-// new slot's boot entry on the ESP).
+// at most three tries, and ros os status names the rollback. Its User
+// Docker cannot start (an image built so); its kernel panics (no init to
+// run) or its initramfs cannot find its root (its boot entry broken on the
+// ESP); its System Docker cannot start, its PID 1 crashes in the middle of
+// the boot, or its init hangs before PID 1 gets to the watchdog (its root
+// filesystem changed on the disk while the machine is off).
 func TestRollbackMatrix(t *testing.T) {
 	v1, v2, v3 := version(t), "0.2.0", "0.3.0"
 	reg, err := registry.Start(t.TempDir())
@@ -190,12 +195,23 @@ func TestRollbackMatrix(t *testing.T) {
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
 	waitUp(t, vm, "a")
 	sh := waitLogin(t, vm, time.Minute)
+	const gate = "never passed its health gate"
 	cases := []struct {
-		name, version, edit, reason string
+		name, version string
+		entry         string                  // a sed script for the new slot's boot entry
+		root          func(root string) error // changes the new slot's root filesystem
+		givesUp       bool                    // its PID 1 fails the health gate and gives the slot up
+		console       string                  // what the console shows of the failure
+		reason        string                  // what ros os status says
 	}{
-		{"User Docker unhealthy", v3, "", "User Docker"},
-		{"kernel panic (no init)", v2, noInit, "never passed its health gate"},
-		{"initramfs cannot find its root", v2, noRoot, "never passed its health gate"},
+		{name: "User Docker unhealthy", version: v3, givesUp: true, reason: "User Docker"},
+		{name: "System Docker does not start", version: v2, root: brokenDockerd, givesUp: true,
+			console: `FATAL: starting System Docker`, reason: "System Docker"},
+		{name: "kernel panic (no init)", version: v2, entry: noInit, console: `Kernel panic`, reason: gate},
+		{name: "initramfs cannot find its root", version: v2, entry: noRoot, console: `BOOT FAILED in the initramfs`, reason: gate},
+		{name: "PID 1 crashes", version: v2, root: crashingInit, console: `Attempted to kill init`, reason: gate},
+		{name: "init hangs before PID 1 gets to the watchdog", version: v2, root: hangingInit,
+			console: `(?s)this init hangs.*the machine reset without a kernel message`, reason: gate},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -204,21 +220,33 @@ func TestRollbackMatrix(t *testing.T) {
 			if !strings.Contains(out, "is in slot b and boots next") {
 				t.Fatalf("ros os upgrade said:\n%s", out)
 			}
-			if c.edit != "" {
-				breakEntry(t, sh, "b", c.edit)
+			if c.entry != "" {
+				breakEntry(t, sh, "b", c.entry)
 			}
 			mark := vm.Console.Len()
-			if err := vm.Send("sudo ros reboot\n"); err != nil {
+			if c.root != nil {
+				sh.run("sync", time.Minute)
+				if err := vm.PowerCut(); err != nil {
+					t.Fatal(err)
+				}
+				rewriteSlot(t, disk, "b", c.root)
+				vm.PowerOn()
+			} else if err := vm.Send("sudo ros reboot\n"); err != nil {
 				t.Fatal(err)
 			}
-			if c.edit == "" { // its PID 1 fails the gate, says so and gives it up
+			if c.givesUp {
 				if _, err := vm.Console.Expect(regexp.MustCompile(`giving up slot b`), 6*time.Minute); err != nil {
 					t.Fatalf("the broken slot was not given up: %v", err)
 				}
 			}
-			waitUp(t, vm, "a")
-			if boots := strings.Count(vm.Console.After(mark), "BdsDxe: starting"); boots > 4 {
+			// Three tries of a hang are three watchdog timeouts.
+			waitUpWithin(t, vm, "a", 8*time.Minute)
+			after := vm.Console.After(mark)
+			if boots := strings.Count(after, "BdsDxe: starting"); boots > 4 {
 				t.Errorf("back on slot a after %d boots, want at most 4 (three tries of b, then a)", boots)
+			}
+			if c.console != "" && !regexp.MustCompile(c.console).MatchString(after) {
+				t.Errorf("the console does not show the failure (%s)", c.console)
 			}
 			sh = waitLogin(t, vm, time.Minute).on(t)
 			status := sh.run("sudo ros os status", time.Minute)
@@ -228,4 +256,64 @@ func TestRollbackMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Ways to break a slot's root filesystem (for rewriteSlot). The slot's
+// /sbin/init is what the initramfs starts: a link to the ros binary.
+const slotInit = "usr/sbin/init"
+
+// brokenDockerd is a dockerd that exits at once, for System Docker (and
+// every later daemon) alike.
+func brokenDockerd(root string) error {
+	return replaceWithScript(root, "usr/sbin/dockerd", `echo "dockerd: broken in this slot" >&2; exit 1`)
+}
+
+// crashingInit starts the real PID 1, which a child kills with SIGSEGV 15 s
+// later, in the middle of the boot (the gate comes at ~35 s under TCG):
+// the Go runtime crashes, and the kernel panics with "Attempted to kill
+// init".
+func crashingInit(root string) error {
+	return replaceWithScript(root, slotInit, `(/usr/bin/busybox sleep 15; echo "ros-test: crashing PID 1"; /usr/bin/busybox kill -SEGV 1) &
+exec /usr/bin/ros "$@"`)
+}
+
+// hangingInit never gets to the watchdog: only the initramfs's handover
+// of it resets the machine.
+func hangingInit(root string) error {
+	return replaceWithScript(root, slotInit, `echo "ros-test: this init hangs"
+while :; do /usr/bin/busybox sleep 3600; done`)
+}
+
+func replaceWithScript(root, file, body string) error {
+	p := filepath.Join(root, file)
+	if _, err := os.Lstat(p); err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte("#!/usr/bin/busybox sh\n"+body+"\n"), 0o755)
+}
+
+// rewriteSlot changes slot s's root filesystem on the disk image of a
+// machine that is off: unpacked, changed by edit, packed again the way the
+// image build packs it (an uncompressed squashfs), written back in place.
+func rewriteSlot(t *testing.T, disk, s string, edit func(root string) error) {
+	t.Helper()
+	dir := t.TempDir()
+	img, root, packed := filepath.Join(dir, "slot"), filepath.Join(dir, "root"), filepath.Join(dir, "new")
+	p := copyPartition(t, disk, partitions.RootLabel(slot.Slot(s)), img)
+	run(t, "unsquashfs", "-q", "-n", "-d", root, img)
+	if err := edit(root); err != nil {
+		t.Fatalf("changing slot %s: %v", s, err)
+	}
+	run(t, "mksquashfs", root, packed, "-noappend", "-quiet", "-noI", "-noD", "-noF", "-noX", "-b", "1M")
+	fi, err := os.Stat(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > p.Size() {
+		t.Fatalf("slot %s rewritten is %d bytes, its partition %d", s, fi.Size(), p.Size())
+	}
+	run(t, "dd", "if="+packed, "of="+disk, "bs=1M", "conv=notrunc,fsync", "oflag=seek_bytes", fmt.Sprintf("seek=%d", p.Offset()))
 }

@@ -52,20 +52,8 @@ func powerCut(t *testing.T, vm *qemu.VM, disk, where string) {
 // e2fsck -fn.
 func fsckState(t *testing.T, disk, where string) {
 	t.Helper()
-	table, err := partitions.Read(disk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := partitions.Find(table, partitions.LabelState)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp := filepath.Join(t.TempDir(), "state.img")
-	dd := exec.Command("dd", "if="+disk, "of="+cp, "bs=1M", "conv=sparse", "iflag=skip_bytes,count_bytes",
-		fmt.Sprintf("skip=%d", p.Offset()), fmt.Sprintf("count=%d", p.Size()))
-	if out, err := dd.CombinedOutput(); err != nil {
-		t.Fatalf("copying STATE: %v\n%s", err, out)
-	}
+	copyPartition(t, disk, partitions.LabelState, cp)
 	// Exit status 1: the journal was replayed.
 	if out, err := exec.Command("e2fsck", "-y", "-E", "journal_only", cp).CombinedOutput(); err != nil && exitCode(err) != 1 {
 		t.Fatalf("replaying STATE's journal after the power cut %s: %v\n%s", where, err, out)
@@ -73,6 +61,26 @@ func fsckState(t *testing.T, disk, where string) {
 	if out, err := exec.Command("e2fsck", "-fn", cp).CombinedOutput(); err != nil {
 		t.Fatalf("STATE after the power cut %s: e2fsck -fn: %v\n%s", where, err, out)
 	}
+}
+
+// copyPartition copies the partition labelled label of disk to the file to
+// (sparse) and returns where it is on the disk.
+func copyPartition(t *testing.T, disk, label, to string) partitions.Placed {
+	t.Helper()
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := partitions.Find(table, label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dd := exec.Command("dd", "if="+disk, "of="+to, "bs=1M", "conv=sparse", "iflag=skip_bytes,count_bytes",
+		fmt.Sprintf("skip=%d", p.Offset()), fmt.Sprintf("count=%d", p.Size()))
+	if out, err := dd.CombinedOutput(); err != nil {
+		t.Fatalf("copying %s: %v\n%s", label, err, out)
+	}
+	return p
 }
 
 func exitCode(err error) int {

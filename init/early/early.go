@@ -20,6 +20,7 @@ import (
 
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/kmsg"
+	"github.com/ros-os/ros/internal/watchdog"
 )
 
 // Paths in the initramfs.
@@ -42,6 +43,7 @@ type boot struct {
 	rootDev  string            // /dev/NAME of the root slot
 	stateDev string            // /dev/NAME of STATE, "" if not found
 	degraded *degraded         // why STATE is a tmpfs; nil when it is mounted
+	dog      *watchdog.Dog     // the hardware watchdog, handed to PID 1; nil if none
 	uptimes  []milestone
 }
 
@@ -49,6 +51,7 @@ var steps = []step{
 	{"mounting /proc, /sys, /dev and /run", mountInitramfs},
 	{"reading the kernel command line", readCmdline},
 	{"loading kernel modules", loadModules},
+	{"arming the watchdog", armWatchdog},
 	{"mounting efivarfs", mountEFIVars},
 	{"finding the root slot", findRoot},
 	{"finding STATE", findState},

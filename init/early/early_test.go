@@ -13,6 +13,8 @@ func TestStepOrder(t *testing.T) {
 	before := [][2]string{
 		{"mounting /proc, /sys, /dev and /run", "loading kernel modules"},
 		{"loading kernel modules", "finding the root slot"},
+		{"loading kernel modules", "arming the watchdog"}, // i6300esb is one of them
+		{"arming the watchdog", "finding the root slot"},  // waiting for disks may hang
 		{"finding the root slot", "finding STATE"},
 		{"mounting the root slot", "checking STATE"}, // e2fsck comes from the slot
 		{"checking STATE", "mounting STATE"},

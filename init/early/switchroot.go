@@ -41,6 +41,7 @@ func switchRoot(b *boot) error {
 	if err := os.Chdir("/"); err != nil {
 		return fmt.Errorf("entering the new root: %w", err)
 	}
+	handOverWatchdog(b)
 	b.log.Printf("starting %s", nextInit)
 	if err := unix.Exec(nextInit, []string{nextInit}, os.Environ()); err != nil {
 		return fmt.Errorf("executing %s: %w", nextInit, err)

@@ -60,6 +60,10 @@ const (
 	InitramfsModules = "/etc/ros/initramfs-modules" // modules the initramfs loads, one a line
 )
 
+// WatchdogFD is the descriptor at which the initramfs hands the armed
+// hardware watchdog to PID 1 across exec.
+const WatchdogFD = 100
+
 // The default user and the group that reaches both Docker sockets.
 const (
 	DefaultUser = "rancher"
