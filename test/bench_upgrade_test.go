@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
-	"github.com/ros-os/ros/internal/registry"
 )
 
 var usageRE = regexp.MustCompile(`phases: resolve ([0-9.]+)s, write ([0-9.]+)s, verify ([0-9.]+)s, flip ([0-9.]+)s; peak memory: ros (\d+) MB, xz (\d+) MB`)
@@ -19,19 +18,14 @@ var usageRE = regexp.MustCompile(`phases: resolve ([0-9.]+)s, write ([0-9.]+)s, 
 // throughput next to dd rewriting the same bytes to the same partition in
 // the same guest, and the peak memory of ros os upgrade and of its xz.
 func BenchmarkUpgrade(b *testing.B) {
-	reg, err := registry.Start(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reg.Stop()
 	v2 := "0.2.0"
-	run(b, mkimage(b), "push", "--insecure", "--from", "oci-layout:"+buildVersion(b, v2, "")+":"+v2, reg.Addr+"/ros/os:"+v2)
+	guestRepo := serveVersions(b, map[string]string{v2: buildVersion(b, v2, "")})
 	disk := installDisk(b, "--append", "ros.autologin")
 	vm := boot(b, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
 	if _, err := vm.Console.Expect(regexp.MustCompile(`is up on slot a`), 5*time.Minute); err != nil {
 		b.Fatal(err)
 	}
-	cmd := "sudo ros os upgrade --insecure 10.0.2.2:" + port(reg.Addr) + "/ros/os:" + v2 + " 2>&1 | grep phases; " +
+	cmd := "sudo ros os upgrade --insecure " + guestRepo + ":" + v2 + " 2>&1 | grep phases; " +
 		"s=$(cut -d' ' -f1 /proc/uptime); sudo dd if=/dev/vda3 of=/dev/vda3 bs=1M count=212 conv=fsync,notrunc 2>/dev/null; " +
 		"e=$(cut -d' ' -f1 /proc/uptime); echo \"dd-seconds $s $e\"\n"
 	if err := vm.Send("\n" + cmd); err != nil {

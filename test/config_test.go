@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
-	"github.com/ros-os/ros/internal/registry"
 )
 
 // sshClient runs commands in the guest over ssh through a forwarded port,
@@ -140,13 +139,7 @@ ros:
 func TestCloudConfig(t *testing.T) {
 	ssh, pub := newSSHKey(t)
 	const v2 = "0.2.0"
-	reg, err := registry.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
-	run(t, mkimage(t), "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
-	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	guestRepo := serveVersions(t, map[string]string{v2: sharedVersion(t, v2)})
 	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
 	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub, guestRepo)), 0o600); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
-	"github.com/ros-os/ros/internal/registry"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
@@ -45,15 +44,7 @@ func TestPowerCutDraw(t *testing.T) {
 	rnd := rand.New(rand.NewSource(seed))
 
 	v1, v2 := version(t), "0.2.0"
-	reg, err := registry.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
-	mk := mkimage(t)
-	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
-	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+repo+"/build/oci:"+v1, reg.Addr+"/ros/os:"+v1)
-	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	guestRepo := serveVersions(t, map[string]string{v1: repo + "/build/oci", v2: sharedVersion(t, v2)})
 
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
@@ -182,15 +173,7 @@ func (d *draw) firstBoot(where string) {
 // filesystem changed on the disk while the machine is off).
 func TestRollbackMatrix(t *testing.T) {
 	v1, v2, v3 := version(t), "0.2.0", "0.3.0"
-	reg, err := registry.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
-	mk := mkimage(t)
-	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
-	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+buildVersion(t, v3, brokenSpec(t))+":"+v3, reg.Addr+"/ros/os:"+v3)
-	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	guestRepo := serveVersions(t, map[string]string{v2: sharedVersion(t, v2), v3: buildVersion(t, v3, brokenSpec(t))})
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
 	waitUp(t, vm, "a")

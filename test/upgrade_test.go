@@ -36,6 +36,24 @@ func buildVersionIn(t testing.TB, dir, v, spec string) string {
 	return filepath.Join(dir, "oci")
 }
 
+// serveVersions starts a registry on the host, stopped when the test ends,
+// pushes the OCI layout of each version (version: layout directory) to it as
+// ros/os:VERSION, and returns that repository as the guest reaches it
+// (QEMU user networking, the host at 10.0.2.2).
+func serveVersions(t testing.TB, layouts map[string]string) string {
+	t.Helper()
+	reg, err := registry.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.Stop)
+	mk := mkimage(t)
+	for v, dir := range layouts {
+		run(t, mk, "push", "--insecure", "--from", "oci-layout:"+dir+":"+v, reg.Addr+"/ros/os:"+v)
+	}
+	return "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+}
+
 // brokenSpec is images/ with a User Docker service that cannot start.
 func brokenSpec(t *testing.T) string {
 	t.Helper()
@@ -61,14 +79,7 @@ func brokenSpec(t *testing.T) string {
 func TestUpgradeAndRollback(t *testing.T) {
 	v1 := version(t)
 	const v2 = "0.2.0"
-	reg, err := registry.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Stop()
-	mk := mkimage(t)
-	run(t, mk, "push", "--insecure", "--from", "oci-layout:"+sharedVersion(t, v2)+":"+v2, reg.Addr+"/ros/os:"+v2)
-	guestRepo := "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	guestRepo := serveVersions(t, map[string]string{v2: sharedVersion(t, v2)})
 
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
