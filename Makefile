@@ -60,7 +60,7 @@ test: unit-test qemu-test
 # (ROS_FAULT_SEED=N repeats a draw), and the rollback of new slots broken in
 # each way a boot fails. Hours, not minutes.
 fault: image testsum
-	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^(TestPowerCutDraw|TestRollbackMatrix)$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
+	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^(TestPowerCutDraw|TestRollbackMatrix|TestFullState)$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
 	  grep -E '^(=== RUN|--- |PASS|FAIL|ok|TestPowerCutDraw:|\s+\S+_test.go)'
 
 bench: image

@@ -85,6 +85,7 @@ func run(opts options, table []step, sigs <-chan os.Signal) {
 		shutdown(st, unix.SIGTERM)
 		return
 	}
+	ensureConsole(st)
 	writeBootJSON(st)
 	shutdown(st, <-sigs)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/slot"
 )
 
@@ -215,5 +217,40 @@ func TestReadCmdline(t *testing.T) {
 	must(t, os.Remove(m.root+"/proc/cmdline"))
 	if err := readCmdline(context.Background(), st); err == nil {
 		t.Error("readCmdline without /proc/cmdline: no error")
+	}
+}
+
+type deadDaemon struct{}
+
+func (deadDaemon) Run(context.Context, time.Duration) (engine, error) {
+	return nil, errors.New("dockerd exited before its API answered")
+}
+func (deadDaemon) Stop(time.Duration) {}
+
+// A machine whose console service is not running once the boot is over
+// still gets a login: PID 1 runs the console's entrypoint itself.
+func TestConsoleWithoutItsService(t *testing.T) {
+	const logins = contract.RosBinary + " console"
+	tests := []struct {
+		name  string
+		setup func(*machine)
+		want  bool
+	}{
+		{"healthy: the console service runs the logins", func(*machine) {}, false},
+		{"System Docker does not start", func(m *machine) {
+			m.opts.systemDocker = func([]string, []string, func(string, ...any)) daemon { return deadDaemon{} }
+		}, true},
+		{"the console's container ends at once (a full STATE, say)", func(m *machine) { m.sys.exited["console"] = true }, true},
+		{"User Docker does not answer: the console still runs", func(m *machine) { m.userErr = errors.New("API not ready") }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			tt.setup(m)
+			runMachine(t, m, unix.SIGTERM)
+			if got := slices.Contains(m.runner.commands(), logins); got != tt.want {
+				t.Errorf("PID 1 ran %q: %v, want %v; ran %q\nlog:\n%s", logins, got, tt.want, m.runner.commands(), m.log)
+			}
+		})
 	}
 }

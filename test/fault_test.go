@@ -300,3 +300,52 @@ func rewriteSlot(t *testing.T, disk, s string, edit func(root string) error) {
 	}
 	run(t, "dd", "if="+packed, "of="+disk, "bs=1M", "conv=notrunc,fsync", "oflag=seek_bytes", fmt.Sprintf("seek=%d", p.Offset()))
 }
+
+// TestFullState (make fault): a user's container fills STATE to the last
+// block; at the next boot the machine still gives a login on the console
+// (PID 1 runs the logins itself if the console service cannot start), the
+// user frees the space as root, and the boot after that is healthy.
+func TestFullState(t *testing.T) {
+	disk := installDisk(t, "--append", "ros.autologin")
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Reboot: true})
+	waitUp(t, vm, "a")
+	sh := waitLogin(t, vm, time.Minute)
+	// As root in the container: the blocks ext4 reserves for root go too.
+	sh.runStatus("docker run --rm -v fill:/fill busybox sh -c 'dd if=/dev/zero of=/fill/zeros bs=1M; sync'", 10*time.Minute)
+	if out := sh.run("df -k /var/lib | tail -1", time.Minute); !regexp.MustCompile(`\s0\s+100%`).MatchString(out) {
+		t.Fatalf("STATE is not full:\n%s", out)
+	}
+	mark := vm.Console.Len()
+	if err := vm.Send("sudo ros reboot\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up on slot a|FATAL)`), 6*time.Minute); err != nil {
+		t.Fatalf("the boot on a full STATE did not end: %v", err)
+	}
+	sh = waitLogin(t, vm, 2*time.Minute)
+	t.Logf("the boot on a full STATE:\n%s", grepLines(vm.Console.After(mark), `ros-init: (FATAL|the console service|ros \S+ is up)`))
+	if out := sh.run("ros os version && df -k /var/lib | tail -1", time.Minute); !strings.Contains(out, "100%") {
+		t.Fatalf("STATE is no longer full after the reboot?\n%s", out)
+	}
+	sh.run("sudo rm -rf /var/lib/docker/volumes/fill", 2*time.Minute)
+	if err := vm.Send("sudo ros reboot\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitUp(t, vm, "a")
+	sh = waitLogin(t, vm, time.Minute)
+	if out := sh.run("docker run --rm busybox echo hello", 2*time.Minute); strings.TrimSpace(out) != "hello" {
+		t.Fatalf("docker run after freeing STATE printed %q", out)
+	}
+}
+
+// grepLines is the lines of s that match re.
+func grepLines(s, re string) string {
+	var out []string
+	r := regexp.MustCompile(re)
+	for _, l := range strings.Split(s, "\n") {
+		if r.MatchString(l) {
+			out = append(out, strings.TrimRight(l, "\r"))
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -20,13 +20,14 @@ import (
 // does ros.autologin on the kernel command line.
 func Run(autologin bool) error {
 	if err := setupConsoleUser(); err != nil {
-		return err
+		// A full or read-only STATE: log in without a home rather than not at all.
+		fmt.Fprintf(os.Stderr, "console: %v\n", err)
 	}
 	if c, err := procsys.Host.Cmdline(); err == nil && c.Has("ros.autologin") {
 		autologin = true
 	}
 	if autologin {
-		if err := os.WriteFile("/bin/autologin", []byte("#!/bin/sh\nexec login -f "+contract.DefaultUser+"\n"), 0o755); err != nil {
+		if err := os.WriteFile(autologinScript, []byte("#!/bin/sh\nexec login -f "+contract.DefaultUser+"\n"), 0o755); err != nil {
 			return fmt.Errorf("writing autologin: %w", err)
 		}
 	}
@@ -47,6 +48,11 @@ func Run(autologin bool) error {
 	wg.Wait()
 	return nil
 }
+
+// autologinScript is getty's login program for autologin, on a tmpfs that
+// is writable in the console's container and, when PID 1 runs the
+// console itself, on the host.
+const autologinScript = contract.RunDir + "/autologin"
 
 // sshHostKeys are made once, at the first boot; /etc/ssh is on STATE.
 var sshHostKeys = []string{"ed25519", "ecdsa"}
@@ -70,7 +76,7 @@ func setupSSHD() error {
 
 func gettyArgs(tty string, autologin bool) []string {
 	if autologin {
-		return []string{"getty", "-n", "-l", "/bin/autologin", "115200", tty}
+		return []string{"getty", "-n", "-l", autologinScript, "115200", tty}
 	}
 	return []string{"getty", "115200", tty}
 }
