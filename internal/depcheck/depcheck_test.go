@@ -56,7 +56,7 @@ var (
 		{"internal/..."},
 		{"partitions/..."},
 		{"bootloader/..."},
-		{"images/artifact/..."},
+		{"images/artifact/...", "images/signature/..."},
 		{"upgrader/slotstate/..."},
 		{"upgrader/...", "installer/..."},
 		{"init/..."},
