@@ -2,7 +2,6 @@ package rosinit
 
 import (
 	"context"
-	"time"
 
 	"github.com/ros-os/ros/internal/watchdog"
 )
@@ -14,7 +13,6 @@ import (
 const (
 	watchdogDev     = "/dev/watchdog"
 	watchdogTimeout = 60 // seconds
-	watchdogPet     = 10 * time.Second
 )
 
 func startWatchdog(_ context.Context, st *state) error {
@@ -28,7 +26,7 @@ func startWatchdog(_ context.Context, st *state) error {
 		}
 		how = "opened"
 	}
-	d.Keep(watchdogPet)
+	d.Keep()
 	st.log.Printf("hardware watchdog armed (%d s, %s)", watchdogTimeout, how)
 	return nil
 }

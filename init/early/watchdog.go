@@ -1,8 +1,6 @@
 package early
 
 import (
-	"time"
-
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/watchdog"
 )
@@ -15,7 +13,6 @@ import (
 const (
 	watchdogDev     = "/dev/watchdog"
 	handOverTimeout = 60 // seconds
-	watchdogPet     = 10 * time.Second
 )
 
 // armWatchdog opens the watchdog loaded with the initramfs modules
@@ -27,7 +24,7 @@ func armWatchdog(b *boot) error {
 		b.log.Printf("no hardware watchdog (%v)", err)
 		return nil
 	}
-	d.Keep(watchdogPet)
+	d.Keep()
 	b.dog = d
 	b.log.Printf("hardware watchdog armed (%d s)", handOverTimeout)
 	return nil

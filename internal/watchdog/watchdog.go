@@ -17,6 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// PetInterval is how often Keep pets: well inside any timeout ros sets.
+const PetInterval = 10 * time.Second
+
 // Dog is an armed watchdog.
 type Dog struct {
 	f *os.File
@@ -49,9 +52,7 @@ func Inherited(fd, timeout int) (*Dog, bool) {
 	}
 	unix.CloseOnExec(fd)
 	d := &Dog{f: os.NewFile(uintptr(fd), "watchdog")}
-	if err := d.SetTimeout(timeout); err != nil {
-		return d, true // armed with the old timeout: still a watchdog
-	}
+	_ = d.SetTimeout(timeout) // if refused, it runs on with the old timeout: still a watchdog
 	return d, true
 }
 
@@ -69,12 +70,12 @@ func (d *Dog) Pet() error {
 	return unix.IoctlWatchdogKeepalive(int(d.f.Fd()))
 }
 
-// Keep pets the watchdog every interval for as long as the process runs.
-func (d *Dog) Keep(interval time.Duration) {
+// Keep pets the watchdog every PetInterval for as long as the process runs.
+func (d *Dog) Keep() {
 	go func() {
 		for {
 			_ = d.Pet()
-			time.Sleep(interval)
+			time.Sleep(PetInterval)
 		}
 	}()
 }
