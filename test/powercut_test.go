@@ -5,6 +5,7 @@ package test
 import (
 	"fmt"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,15 +37,41 @@ func startUserContainers(t *testing.T, sh *shell) {
 }
 
 // powerCut pulls the plug, checks STATE on the disk while the machine is
-// off, and powers it on again.
-func powerCut(t *testing.T, vm *qemu.VM, disk, where string) {
+// off, runs the other checks, and powers it on again.
+func powerCut(t *testing.T, vm *qemu.VM, disk, where string, checks ...func()) {
 	t.Helper()
 	t.Logf("power cut: %s", where)
 	if err := vm.PowerCut(); err != nil {
 		t.Fatalf("power cut %s: %v", where, err)
 	}
 	fsckState(t, disk, where)
+	for _, check := range checks {
+		check()
+	}
 	vm.PowerOn()
+}
+
+// espEntries lists the boot entry files on disk's ESP as the firmware
+// finds them, read with mtools (not the kernel, not go-diskfs).
+func espEntries(t *testing.T, disk string) []string {
+	t.Helper()
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := partitions.Find(table, partitions.LabelESP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mdir", "-b", "-i", fmt.Sprintf("%s@@%d", disk, p.Offset()), "::/loader/entries").CombinedOutput()
+	if err != nil {
+		t.Fatalf("listing the boot entries on the ESP: %v\n%s", err, out)
+	}
+	var names []string
+	for _, l := range strings.Fields(string(out)) {
+		names = append(names, path.Base(l))
+	}
+	return names
 }
 
 // fsckState checks STATE as the next boot finds it: a copy of the
@@ -125,7 +152,7 @@ func upAfterCut(t *testing.T, vm *qemu.VM, where string, slots ...string) (*shel
 
 // cutAt types cmd on the console (it is not waited for), waits for marker
 // on the console, waits delay, then cuts the power.
-func cutAt(t *testing.T, vm *qemu.VM, disk, cmd string, marker *regexp.Regexp, delay time.Duration, where string) {
+func cutAt(t *testing.T, vm *qemu.VM, disk, cmd string, marker *regexp.Regexp, delay time.Duration, where string, checks ...func()) {
 	t.Helper()
 	if cmd != "" {
 		if err := vm.Send(cmd + "\n"); err != nil {
@@ -136,5 +163,5 @@ func cutAt(t *testing.T, vm *qemu.VM, disk, cmd string, marker *regexp.Regexp, d
 		t.Fatalf("waiting for %q before the power cut %s: %v", marker, where, err)
 	}
 	time.Sleep(delay)
-	powerCut(t, vm, disk, where)
+	powerCut(t, vm, disk, where, checks...)
 }
