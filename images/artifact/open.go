@@ -1,13 +1,16 @@
 package artifact
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -23,8 +26,9 @@ const (
 //	oci-layout:DIR[:TAG]                       an OCI image layout directory
 //	oci-archive:FILE[:TAG]                     a tar of an OCI image layout, read in place
 //
-// Without a TAG, a layout or archive must hold exactly one image. Open does
-// not check the image: call Inspect.
+// Without a TAG, a layout or archive must hold exactly one image, not
+// counting the signatures beside it. Open does not check the image: call
+// Inspect.
 func Open(ref string, opts ...Option) (v1.Image, error) {
 	o := makeOptions(opts)
 	if rest, ok := strings.CutPrefix(ref, LayoutPrefix); ok {
@@ -76,7 +80,8 @@ func selectImage(descs []v1.Descriptor, tag string) (v1.Descriptor, error) {
 	images := slices.DeleteFunc(slices.Clone(descs), func(d v1.Descriptor) bool {
 		return d.MediaType != types.OCIManifestSchema1 && d.MediaType != types.DockerManifestSchema2
 	})
-	if tag == "" {
+	if tag == "" { // the signatures beside an image do not count
+		images = slices.DeleteFunc(images, func(d v1.Descriptor) bool { return sideTag(d.Annotations[AnnotationRefName]) })
 		if len(images) != 1 {
 			return v1.Descriptor{}, fmt.Errorf("%w: layout holds %d images (tags: %s), add :TAG to the reference", ErrTagRequired, len(images), tagList(images))
 		}
@@ -120,4 +125,40 @@ func checkDigest(img v1.Image, desc v1.Descriptor) error {
 		return fmt.Errorf("reading manifest: %w: got %s, want %s", ErrDigestMismatch, h, desc.Digest)
 	}
 	return nil
+}
+
+// OpenBeside reads the image tagged tag next to ref: in the same registry
+// repository, layout or archive (where cosign keeps an image's signature,
+// tagged sha256-HEX.sig). A tag that is not there is ErrTagNotFound.
+func OpenBeside(ref, tag string, opts ...Option) (v1.Image, error) {
+	if !tagPattern.MatchString(tag) {
+		return nil, fmt.Errorf("invalid tag %q", tag)
+	}
+	for _, prefix := range []string{LayoutPrefix, ArchivePrefix} {
+		if rest, ok := strings.CutPrefix(ref, prefix); ok {
+			p, _ := splitTag(rest)
+			return Open(prefix+p+":"+tag, opts...)
+		}
+	}
+	o := makeOptions(opts)
+	r, err := name.ParseReference(ref, o.nameOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("parsing reference %q: %w", ref, err)
+	}
+	t := r.Context().Tag(tag)
+	img, err := remote.Image(t, o.remoteOptions()...)
+	var terr *transport.Error
+	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+		return nil, fmt.Errorf("pulling %s: %w", t, ErrTagNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", t, err)
+	}
+	return img, nil
+}
+
+// sideTag reports whether tag names an image kept beside another (a
+// cosign signature, attestation or SBOM), not an OS image.
+func sideTag(tag string) bool {
+	return strings.HasPrefix(tag, "sha256-") && (strings.HasSuffix(tag, ".sig") || strings.HasSuffix(tag, ".att") || strings.HasSuffix(tag, ".sbom"))
 }

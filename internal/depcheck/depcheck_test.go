@@ -57,6 +57,7 @@ var (
 		{"partitions/..."},
 		{"bootloader/..."},
 		{"images/artifact/...", "images/signature/..."},
+		{"images/trust/..."},
 		{"upgrader/slotstate/..."},
 		{"upgrader/...", "installer/..."},
 		{"init/..."},
