@@ -17,7 +17,7 @@ func main() {
 }
 
 func newRootCmd() *cobra.Command {
-	root := &cobra.Command{Use: "mkimage", Short: "Build and push the ros OS image", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newBuildCmd(), newPushCmd())
+	root := &cobra.Command{Use: "mkimage", Short: "Build, sign and push the ros OS image", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(newBuildCmd(), newPushCmd(), newSignCmd(), newKeygenCmd())
 	return root
 }

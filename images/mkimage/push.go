@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
 )
 
 func newPushCmd() *cobra.Command {
@@ -16,10 +18,7 @@ func newPushCmd() *cobra.Command {
 		Short: "Push a built OS image to an OCI registry, e.g. localhost:5000/ros/os:1.2.3",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var opts []artifact.Option
-			if insecure {
-				opts = append(opts, artifact.WithInsecure())
-			}
+			opts := imageOpts(insecure)
 			img, err := artifact.Open(src, opts...)
 			if err != nil {
 				return err
@@ -30,7 +29,23 @@ func newPushCmd() *cobra.Command {
 			if err := artifact.Push(img, args[0], opts...); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "pushed %s\n", args[0])
+			// The signatures go along, beside the image pushed.
+			d, err := img.Digest()
+			if err != nil {
+				return err
+			}
+			sig, err := artifact.OpenBeside(src, signature.TagName(d), opts...)
+			switch {
+			case errors.Is(err, artifact.ErrTagNotFound):
+				fmt.Fprintf(cmd.OutOrStdout(), "pushed %s (not signed)\n", args[0])
+				return nil
+			case err != nil:
+				return err
+			}
+			if err := writeBeside(args[0], signature.TagName(d), sig, insecure); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "pushed %s and its signatures\n", args[0])
 			return nil
 		},
 	}
