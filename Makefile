@@ -22,10 +22,21 @@ ros:
 	go build -trimpath -tags initramfs -ldflags '$(LDFLAGS)' -o $(BUILD)/ros-initramfs ./cmd/ros
 
 # Builds build/os/{vmlinuz,initrd,rootfs.squashfs} and the OCI image
-# build/oci (tag = VERSION). `make image VERSION=1.2.3` builds any version.
+# build/oci (tag = VERSION), signed. `make image VERSION=1.2.3` builds any
+# version. KEY=cosign.key signs with your key (password in COSIGN_PASSWORD)
+# and the OS trusts TRUST (default: the .pub beside KEY) for its upgrades;
+# without KEY, a throwaway test key in build/keys (made once, shared by
+# every build of this checkout).
+TESTKEY := build/keys/test
+SIGNKEY  = $(if $(KEY),$(KEY),$(TESTKEY).key)
+TRUST   ?= $(if $(KEY),$(KEY:.key=.pub),$(TESTKEY).pub)
 image: deps ros
+	@if [ -z '$(KEY)' ]; then \
+	  [ -f $(TESTKEY).key ] || COSIGN_PASSWORD= go run ./images/mkimage keygen $(TESTKEY) >/dev/null; \
+	  echo "make: no KEY given: signing with the throwaway test key $(TESTKEY).key (make image KEY=cosign.key to sign with yours)"; fi
 	go run ./images/mkimage build --version '$(VERSION)' --spec $(SPEC) --ros $(BUILD)/ros --init $(BUILD)/ros-initramfs \
-	  --cache $(CACHE) --out $(BUILD)/os --oci $(BUILD)/oci
+	  --cache $(CACHE) --out $(BUILD)/os --oci $(BUILD)/oci $(foreach k,$(TRUST),--trust $(k))
+	$(if $(KEY),,COSIGN_PASSWORD= )go run ./images/mkimage sign --key $(SIGNKEY) oci-layout:$(BUILD)/oci:$(VERSION)
 
 # A fresh 4 GiB disk image with the built OS installed by `ros install`;
 # the developer image logs in on the serial console by itself (ros.autologin).
@@ -66,7 +77,8 @@ fault: image testsum
 bench: image
 	go test -tags e2e -run '^$$' -bench . -benchtime 1x -count=1 -timeout 40m ./test/...
 
-# make push REF=localhost:5000/ros/os:0.1.0 [INSECURE=1]
+# make push REF=localhost:5000/ros/os:0.1.0 [INSECURE=1] [KEY=cosign.key]:
+# the image and its signatures (make image signed it).
 push: image
 	go run ./images/mkimage push --from oci-layout:$(BUILD)/oci:$(VERSION) $(if $(INSECURE),--insecure) '$(REF)'
 

@@ -22,6 +22,9 @@ type Options struct {
 	Mirror  string // Debian archive URI for Spec's suite; "": the host's (HostMirror)
 	Logf    func(format string, a ...any)
 	Apt     *Apt // nil: the real apt tools, with the builder's own apt configuration
+	// Trust are the public keys (PEM files) the OS trusts for its own
+	// upgrades, put in TrustDir of the root filesystem.
+	Trust []string
 }
 
 // Result names the built parts.

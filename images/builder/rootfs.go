@@ -3,10 +3,12 @@ package builder
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/internal/contract"
 )
 
@@ -16,6 +18,7 @@ const (
 	ServiceImages = contract.ImagesDir  // NAME.tar per system service
 	UserImages    = contract.UserImages // NAME.tar preloaded into User Docker
 	BootEFI       = contract.BootEFI
+	TrustDir      = contract.TrustDir // the public keys of Options.Trust
 )
 
 func (b *builder) rootfs() error {
@@ -141,6 +144,9 @@ func (b *builder) addGenerated(t *Tree) error {
 	if err := t.Symlink("etc/os-release", "../usr/lib/os-release"); err != nil {
 		return err
 	}
+	if err := b.addTrust(t); err != nil {
+		return err
+	}
 	if err := t.CopyFile(b.o.Ros, RosBinary); err != nil {
 		return err
 	}
@@ -149,6 +155,36 @@ func (b *builder) addGenerated(t *Tree) error {
 		return fmt.Errorf("making ros setuid: %w", err)
 	}
 	return os.Chmod(filepath.Join(t.Dir, "etc/shadow"), 0o600)
+}
+
+// addTrust puts the public keys of Options.Trust in TrustDir, each
+// checked to be one.
+func (b *builder) addTrust(t *Tree) error {
+	if err := t.Mkdir(TrustDir, 0o755); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, f := range b.o.Trust {
+		pemBytes, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("reading a trusted key: %w", err)
+		}
+		if _, err := signature.ParsePublicKey(f, pemBytes); err != nil {
+			return fmt.Errorf("%w: give --trust a public key (PEM, e.g. cosign.pub)", err)
+		}
+		base := filepath.Base(f)
+		if !strings.HasSuffix(base, ".pub") {
+			base += ".pub"
+		}
+		if seen[base] {
+			return fmt.Errorf("two trusted keys are named %s: rename one", base)
+		}
+		seen[base] = true
+		if err := t.WriteFile(path.Join(TrustDir, base), pemBytes, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addFiles copies the repository files the spec lists.

@@ -12,10 +12,12 @@ import (
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/builder"
+	"github.com/ros-os/ros/images/signature"
 )
 
 type buildOpts struct {
 	spec, ros, init, cache, out, oci, version, mirror string
+	trust                                             []string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -38,6 +40,7 @@ func newBuildCmd() *cobra.Command {
 	f.StringVar(&o.version, "version", "", "OS version (semver), e.g. 1.2.3")
 	f.StringVar(&o.mirror, "mirror", os.Getenv("ROS_APT_MIRROR"),
 		"Debian mirror URI for the spec's suite (default $ROS_APT_MIRROR, else the host's from /etc/apt)")
+	f.StringArrayVar(&o.trust, "trust", nil, "a public key (PEM) the OS trusts for its upgrades, put in "+builder.TrustDir+" (repeatable)")
 	_ = cmd.MarkFlagRequired("version")
 	return cmd
 }
@@ -46,6 +49,9 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	if _, err := version.NewSemver(o.version); err != nil {
 		return fmt.Errorf("VERSION %q is not a semantic version: use one like 1.2.3", o.version)
 	}
+	if _, err := signature.LoadKeys(o.trust...); err != nil { // before the long build
+		return fmt.Errorf("--trust: %w", err)
+	}
 	spec, err := builder.LoadSpec(o.spec)
 	if err != nil {
 		return err
@@ -53,7 +59,7 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	start := time.Now()
 	logf := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "mkimage: "+format+"\n", a...) }
 	res, err := builder.Build(builder.Options{Spec: spec, Ros: o.ros, Init: o.init, Cache: o.cache, Out: o.out, Version: o.version,
-		Mirror: o.mirror, Logf: logf})
+		Mirror: o.mirror, Logf: logf, Trust: o.trust})
 	if err != nil {
 		return err
 	}

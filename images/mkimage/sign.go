@@ -30,11 +30,15 @@ func newSignCmd() *cobra.Command {
 		Short: "Sign an OS image the way cosign sign --key does (REF: a registry reference or oci-layout:DIR:TAG)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := sign(args[0], keyFile, insecure)
+			d, added, err := sign(args[0], keyFile, insecure)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "signed %s (%s) with %s\n", args[0], d, keyFile)
+			what := "signed"
+			if !added {
+				what = "already signed"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s (%s) with %s\n", what, args[0], d, keyFile)
 			return nil
 		},
 	}
@@ -45,44 +49,50 @@ func newSignCmd() *cobra.Command {
 }
 
 // sign adds a signature by the key in keyFile to the image at ref, beside
-// it, keeping the signatures already there.
-func sign(ref, keyFile string, insecure bool) (v1.Hash, error) {
+// it, keeping the signatures already there; added is false if that key
+// had signed it already.
+func sign(ref, keyFile string, insecure bool) (d v1.Hash, added bool, err error) {
 	opts := imageOpts(insecure)
 	pemBytes, err := os.ReadFile(keyFile)
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("reading the signing key: %w", err)
+		return v1.Hash{}, false, fmt.Errorf("reading the signing key: %w", err)
 	}
 	key, err := signature.ParsePrivateKey(pemBytes, []byte(os.Getenv(passwordEnv)))
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("%s: %w (set $%s to its password)", keyFile, err, passwordEnv)
+		return v1.Hash{}, false, fmt.Errorf("%s: %w (set $%s to its password)", keyFile, err, passwordEnv)
 	}
 	img, err := artifact.Open(ref, opts...)
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
 	if _, err := artifact.Inspect(img, opts...); err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
-	d, err := img.Digest()
+	d, err = img.Digest()
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
 	old, err := artifact.OpenBeside(ref, signature.TagName(d), opts...)
 	if errors.Is(err, artifact.ErrTagNotFound) {
 		old, err = nil, nil
 	}
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
+	}
+	if old != nil { // signed by this key already: nothing to add
+		if _, err := signature.Verify(old, d, []signature.Key{{Name: keyFile, Public: key.Public()}}); err == nil {
+			return d, false, nil
+		}
 	}
 	repo, err := repoOf(ref, insecure)
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
 	sig, err := signature.Sign(old, key, repo, d)
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Hash{}, false, err
 	}
-	return d, writeBeside(ref, signature.TagName(d), sig, insecure)
+	return d, true, writeBeside(ref, signature.TagName(d), sig, insecure)
 }
 
 func imageOpts(insecure bool) []artifact.Option {

@@ -76,8 +76,13 @@ func TestKeygenSignPush(t *testing.T) {
 	if err := check(src, keys("two")); !errors.Is(err, signature.ErrUntrusted) {
 		t.Fatalf("signed by one, trusting two: %v", err)
 	}
-	if _, err := mkimage(t, "sign", "--key", filepath.Join(dir, "keys/two.key"), src); err != nil {
-		t.Fatal(err)
+	for range 2 { // signing again with a key that signed adds nothing
+		if _, err := mkimage(t, "sign", "--key", filepath.Join(dir, "keys/two.key"), src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := signatures(t, src); n != 2 {
+		t.Fatalf("after signing with one key, then twice with another: %d signatures, want 2", n)
 	}
 	if err := check(src, keys("two")); err != nil {
 		t.Fatalf("the second signature: %v", err)
@@ -104,4 +109,26 @@ func TestKeygenSignPush(t *testing.T) {
 	if err := check(ref, keys("one", "two"), artifact.WithInsecure()); err != nil {
 		t.Fatalf("the pushed image: %v", err)
 	}
+}
+
+// signatures counts the signatures beside the image at ref.
+func signatures(t *testing.T, ref string) int {
+	t.Helper()
+	img, err := artifact.Open(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := artifact.OpenBeside(ref, signature.TagName(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := sig.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(m.Layers)
 }

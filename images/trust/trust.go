@@ -12,11 +12,12 @@ import (
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/internal/contract"
 )
 
 // Dir is where an installed ros keeps the public keys it trusts for its
 // own upgrades (*.pub, PEM), in the root filesystem.
-const Dir = "/etc/ros/trust"
+const Dir = contract.TrustDir
 
 // SkipFlag is the command-line flag that turns the check off.
 const SkipFlag = "--insecure-skip-signature"

@@ -45,6 +45,7 @@ const (
 	UserImages   = "/usr/share/ros/user-images" // NAME.tar preloaded into User Docker as NAME:latest
 	ModulesFile  = "/usr/share/ros/modules"     // modules PID 1 loads
 	RosBinary    = "/usr/bin/ros"               // setuid root: ros is also sudo
+	TrustDir     = "/etc/ros/trust"             // the public keys (*.pub) the OS trusts for its upgrades
 	// BootEFI is systemd-boot in the root filesystem: the installer copies
 	// it from the slot it wrote to the ESP.
 	BootEFI = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"
