@@ -14,6 +14,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/internal/registry"
 )
 
@@ -66,7 +68,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	dir := t.TempDir()
 	oci := filepath.Join(dir, "oci")
 	run(t, mkimage(t), "build", "--version", v, "--ros", "build/ros", "--init", "build/ros-initramfs", "--cache", cache,
-		"--out", filepath.Join(dir, "os"), "--oci", oci)
+		"--out", filepath.Join(dir, "os"), "--oci", oci, "--trust", testKey+".pub")
 	if got, want := layoutDigest(t, oci, v), layoutDigest(t, filepath.Join(repo, "build/oci"), v); got != want {
 		t.Fatalf("rebuild gave %s, make image gave %s", got, want)
 	}
@@ -109,4 +111,17 @@ func TestPushToRegistry(t *testing.T) {
 	if cfg.Version != v || cfg.Parts.Rootfs.Uncompressed == nil {
 		t.Fatalf("config from the registry: %+v", cfg)
 	}
+	// make image signed it, and the signature went along.
+	keys, err := signature.LoadKeys(filepath.Join(repo, testKey+".pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (trust.Policy{Keys: keys}).Check(ref, img, artifact.WithInsecure()); err != nil {
+		t.Fatalf("the pushed image: %v", err)
+	}
 }
+
+// testKey is the throwaway key make image signs with when given no KEY
+// (and the OS it builds trusts): PREFIX.key and PREFIX.pub, relative to
+// the repository.
+const testKey = "build/keys/test"
