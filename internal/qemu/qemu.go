@@ -123,6 +123,9 @@ func (vm *VM) wait() {
 		}
 		again, note := restart(vm.Console.After(mark), vm.err)
 		if !again {
+			if vm.err != nil { // a crash or a kill, not the guest: say which
+				_, _ = fmt.Fprintf(vm.Console, "\r\n[qemu: exited: %v]\r\n", vm.err)
+			}
 			break
 		}
 		_, _ = vm.Console.Write([]byte(note))
