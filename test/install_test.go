@@ -88,14 +88,7 @@ func TestDamagedStateStillBoots(t *testing.T) {
 // zeroState wipes the start of STATE (its superblock) and returns its offset.
 func zeroState(t *testing.T, disk string) int64 {
 	t.Helper()
-	table, err := partitions.Read(disk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := partitions.Find(table, partitions.LabelState)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := partitionOf(t, disk, partitions.LabelState)
 	f, err := os.OpenFile(disk, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -55,14 +55,7 @@ func powerCut(t *testing.T, vm *qemu.VM, disk, where string, checks ...func()) {
 // finds them, read with mtools (not the kernel, not go-diskfs).
 func espEntries(t *testing.T, disk string) []string {
 	t.Helper()
-	table, err := partitions.Read(disk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := partitions.Find(table, partitions.LabelESP)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := partitionOf(t, disk, partitions.LabelESP)
 	out, err := exec.Command("mdir", "-b", "-i", fmt.Sprintf("%s@@%d", disk, p.Offset()), "::/loader/entries").CombinedOutput()
 	if err != nil {
 		t.Fatalf("listing the boot entries on the ESP: %v\n%s", err, out)
@@ -94,14 +87,7 @@ func fsckState(t *testing.T, disk, where string) {
 // (sparse) and returns where it is on the disk.
 func copyPartition(t *testing.T, disk, label, to string) partitions.Placed {
 	t.Helper()
-	table, err := partitions.Read(disk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := partitions.Find(table, label)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := partitionOf(t, disk, label)
 	dd := exec.Command("dd", "if="+disk, "of="+to, "bs=1M", "conv=sparse", "iflag=skip_bytes,count_bytes",
 		fmt.Sprintf("skip=%d", p.Offset()), fmt.Sprintf("count=%d", p.Size()))
 	if out, err := dd.CombinedOutput(); err != nil {
@@ -164,4 +150,18 @@ func cutAt(t *testing.T, vm *qemu.VM, disk, cmd string, marker *regexp.Regexp, d
 	}
 	time.Sleep(delay)
 	powerCut(t, vm, disk, where, checks...)
+}
+
+// partitionOf is where the partition labelled label is on disk.
+func partitionOf(t *testing.T, disk, label string) partitions.Placed {
+	t.Helper()
+	table, err := partitions.Read(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := partitions.Find(table, label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,12 +34,7 @@ func TestBuildBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := newRootCmd()
-			var out bytes.Buffer
-			cmd.SetOut(&out)
-			cmd.SetErr(&out)
-			cmd.SetArgs(append([]string{"build", "--oci", filepath.Join(dir, "oci")}, tt.args...))
-			err := cmd.Execute()
+			_, err := mkimage(t, append([]string{"build", "--oci", filepath.Join(dir, "oci")}, tt.args...)...)
 			if err == nil {
 				t.Fatal("build succeeded")
 			}
@@ -78,12 +72,7 @@ func TestBuildBadMirror(t *testing.T) {
 			if tt.flag != "" {
 				args = append(args, "--mirror", tt.flag)
 			}
-			cmd := newRootCmd()
-			var out bytes.Buffer
-			cmd.SetOut(&out)
-			cmd.SetErr(&out)
-			cmd.SetArgs(args)
-			err := cmd.Execute()
+			_, err := mkimage(t, args...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %v: want one line containing %q", err, tt.want)
 			}
