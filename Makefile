@@ -42,7 +42,8 @@ image: deps ros
 # the developer image logs in on the serial console by itself (ros.autologin).
 disk: image
 	rm -f $(BUILD)/disk.img
-	$(BUILD)/ros install --device $(BUILD)/disk.img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION) --append ros.autologin
+	$(BUILD)/ros install --device $(BUILD)/disk.img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION) --append ros.autologin \
+	  $(foreach k,$(TRUST),--trust $(k))
 
 run: disk
 	hack/run-qemu.sh $(BUILD)/disk.img

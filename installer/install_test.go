@@ -14,6 +14,8 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/internal/testimage"
 	"github.com/ros-os/ros/internal/testutil/need"
 	"github.com/ros-os/ros/partitions"
@@ -42,9 +44,13 @@ func write(t *testing.T, path string, data []byte) {
 	}
 }
 
+// runInstall installs with o, trusting the test key unless o says otherwise.
 func runInstall(t *testing.T, o Options) (*Report, error) {
 	t.Helper()
 	need.OnPath(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz")
+	if o.Trust == nil {
+		o.Trust = testimage.Trust(t)
+	}
 	return Install(context.Background(), o)
 }
 
@@ -191,6 +197,10 @@ func TestInstallRefusals(t *testing.T) {
 	good := testImage(t, "amd64")
 	arm := testImage(t, "arm64")
 	dir := t.TempDir()
+	if err := artifact.WriteLayout(filepath.Join(dir, "unsigned"), testimage.New(t, "1.0.0", "amd64", 300), "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	unsigned := "oci-layout:" + filepath.Join(dir, "unsigned") + ":1.0.0"
 	used := filepath.Join(dir, "used.img")
 	write(t, used, append(make([]byte, 1080), 0x53, 0xef)) // an ext4 superblock magic
 	if err := os.Truncate(used, diskSize); err != nil {
@@ -206,6 +216,8 @@ func TestInstallRefusals(t *testing.T) {
 		{"too small", Options{Device: filepath.Join(dir, "c.img"), Image: good, Size: 1 << 30}, partitions.ErrDiskTooSmall},
 		{"disk holds data", Options{Device: used, Image: good}, ErrHasData},
 		{"no such device", Options{Device: filepath.Join(dir, "d.img"), Image: good}, ErrNotFound},
+		{"unsigned image", Options{Device: filepath.Join(dir, "e.img"), Image: unsigned, Size: diskSize}, signature.ErrUnsigned},
+		{"no trusted keys", Options{Device: filepath.Join(dir, "f.img"), Image: good, Size: diskSize, Trust: trust.Policy{}}, trust.ErrNoKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
@@ -28,9 +29,16 @@ type Options struct {
 	Append      string // kernel arguments added to the image's default command line
 	Sizes       partitions.Sizes
 	ImageOpts   []artifact.Option
+	Trust       Checker                       // asked before anything is written (trust.Policy); nil refuses every image
 	Progress    io.Writer                     // progress of the slot write; nil: none
 	Logf        func(format string, a ...any) // one line per phase; nil: silent
 	slotWriter  func(io.WriterAt) io.WriterAt // test hook: wraps the slot
+}
+
+// Checker checks that img, opened from ref, is signed by a trusted key
+// and says by which (trust.Policy).
+type Checker interface {
+	Check(ref string, img v1.Image, opts ...artifact.Option) (signature.Key, error)
 }
 
 // Phase is one timed step of an install.
@@ -43,6 +51,7 @@ type Phase struct {
 type Report struct {
 	Version   string
 	Digest    v1.Hash
+	SignedBy  string // the trusted key's name; empty when not checked
 	SlotBytes int64
 	Phases    []Phase
 }
@@ -100,6 +109,14 @@ func (in *install) resolve(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("opening image %s: %w", in.o.Image, err)
 	}
+	if in.o.Trust == nil {
+		return fmt.Errorf("refusing %s: no trust policy to check its signature against", in.o.Image)
+	}
+	key, err := in.o.Trust.Check(in.o.Image, img, in.o.ImageOpts...)
+	if err != nil {
+		return err
+	}
+	in.report.SignedBy = key.Name
 	cfg, err := artifact.Inspect(img, in.o.ImageOpts...)
 	if err != nil {
 		return fmt.Errorf("checking image %s: %w", in.o.Image, err)

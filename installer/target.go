@@ -275,9 +275,9 @@ func rdevOf(path string) uint64 {
 	return st.Rdev
 }
 
-// signature is a magic string at an offset that shows a disk holds a
+// magicSig is a magic string at an offset that shows a disk holds a
 // partition table or a file system.
-type signature struct {
+type magicSig struct {
 	offset int64
 	magic  string
 	what   string // completes "DISK holds ..."
@@ -286,7 +286,7 @@ type signature struct {
 // signatures are checked in order; the first match names what the disk
 // holds. Those that also carry an MBR boot signature (GPT's protective MBR,
 // FAT, NTFS) come before the MBR.
-var signatures = []signature{
+var signatures = []magicSig{
 	{512, "EFI PART", "a GPT partition table"},
 	{4096, "EFI PART", "a GPT partition table"}, // 4096-byte sectors
 	{0, "LUKS\xba\xbe", "a LUKS encrypted volume"},

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/installer"
 	"github.com/ros-os/ros/partitions"
 )
@@ -24,9 +26,13 @@ import (
 // writer-vs-dd pair isolates the write path.
 func BenchmarkInstall(b *testing.B) {
 	ref := "oci-layout:" + filepath.Join(repo, "build/oci") + ":" + version(b)
+	keys, err := signature.LoadKeys(filepath.Join(repo, testKey+".pub"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	for i := 0; i < b.N; i++ {
 		disk := filepath.Join(b.TempDir(), "disk.img")
-		rep, err := installer.Install(context.Background(), installer.Options{Device: disk, Image: ref, Size: 4 << 30})
+		rep, err := installer.Install(context.Background(), installer.Options{Device: disk, Image: ref, Size: 4 << 30, Trust: trust.Policy{Keys: keys}})
 		if err != nil {
 			b.Fatal(err)
 		}

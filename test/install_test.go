@@ -21,7 +21,7 @@ func installDisk(t testing.TB, extra ...string) string {
 	t.Helper()
 	disk := filepath.Join(t.TempDir(), "disk.img")
 	args := append([]string{"install", "--device", disk, "--size", "4G",
-		"--image", "oci-layout:" + filepath.Join(repo, "build/oci") + ":" + version(t)}, extra...)
+		"--image", "oci-layout:" + filepath.Join(repo, "build/oci") + ":" + version(t), "--trust", filepath.Join(repo, testKey+".pub")}, extra...)
 	out := run(t, filepath.Join(repo, "build/ros"), args...)
 	if !strings.Contains(out, "installed ros "+version(t)) {
 		t.Fatalf("ros install said:\n%s", out)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/qemu"
 	"github.com/ros-os/ros/internal/registry"
 )
@@ -43,16 +44,43 @@ func buildVersionIn(t testing.TB, dir, v, spec string) string {
 // (QEMU user networking, the host at 10.0.2.2).
 func serveVersions(t testing.TB, layouts map[string]string) string {
 	t.Helper()
+	return pushVersions(t, startRegistry(t), "ros/os", layouts)
+}
+
+// startRegistry starts a registry on the host, stopped when the test ends.
+func startRegistry(t testing.TB) *registry.Registry {
+	t.Helper()
 	reg, err := registry.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(reg.Stop)
+	return reg
+}
+
+// pushVersions pushes each layout (version: directory) with its
+// signatures to reg as REPO:VERSION and returns REPO as the guest reaches it.
+func pushVersions(t testing.TB, reg *registry.Registry, repo string, layouts map[string]string) string {
+	t.Helper()
 	mk := mkimage(t)
 	for v, dir := range layouts {
-		run(t, mk, "push", "--insecure", "--from", "oci-layout:"+dir+":"+v, reg.Addr+"/ros/os:"+v)
+		run(t, mk, "push", "--insecure", "--from", "oci-layout:"+dir+":"+v, reg.Addr+"/"+repo+":"+v)
 	}
-	return "10.0.2.2:" + port(reg.Addr) + "/ros/os"
+	return "10.0.2.2:" + port(reg.Addr) + "/" + repo
+}
+
+// pushUnsigned pushes the image of version v in the layout dir to reg as
+// REPO:v without its signatures, and returns REPO as the guest reaches it.
+func pushUnsigned(t testing.TB, reg *registry.Registry, repo, dir, v string) string {
+	t.Helper()
+	img, err := artifact.Open("oci-layout:" + dir + ":" + v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := artifact.Push(img, reg.Addr+"/"+repo+":"+v, artifact.WithInsecure()); err != nil {
+		t.Fatal(err)
+	}
+	return "10.0.2.2:" + port(reg.Addr) + "/" + repo
 }
 
 // brokenSpec is images/ with a User Docker service that cannot start.
@@ -80,7 +108,9 @@ func brokenSpec(t *testing.T) string {
 func TestUpgradeAndRollback(t *testing.T) {
 	v1 := version(t)
 	const v2 = "0.2.0"
-	guestRepo := serveVersions(t, map[string]string{v2: sharedVersion(t, v2)})
+	reg := startRegistry(t)
+	guestRepo := pushVersions(t, reg, "ros/os", map[string]string{v2: sharedVersion(t, v2)})
+	unsignedRepo := pushUnsigned(t, reg, "ros/unsigned", sharedVersion(t, v2), v2)
 
 	disk := installDisk(t, "--append", "ros.autologin")
 	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
@@ -103,17 +133,30 @@ func TestUpgradeAndRollback(t *testing.T) {
 	if status := sh.run("sudo ros os status", time.Minute); !regexp.MustCompile(`(?m)^b\s+(\S+\s+)?empty`).MatchString(status) {
 		t.Fatalf("after a power cut while slot b was written, ros os status does not show it empty:\n%s", status)
 	}
+	// Misuse: an image that nobody signed (the same image, pushed alone
+	// to another repository) is refused in one line, nothing written.
+	out, code := sh.runStatus("sudo ros os upgrade --insecure "+unsignedRepo+":"+v2+" 2>&1", 2*time.Minute)
+	if code == "0" || !regexp.MustCompile(`(?m)^ros: \S+ \(sha256:\w+\) the image is not signed: .*--insecure-skip-signature\r?$`).MatchString(out) {
+		t.Fatalf("ros os upgrade to an unsigned image: exit status %s:\n%s", code, out)
+	}
+	if status := sh.run("sudo ros os status", time.Minute); !regexp.MustCompile(`(?m)^b\s+(\S+\s+)?empty`).MatchString(status) {
+		t.Fatalf("after a refused unsigned upgrade, ros os status does not show slot b empty:\n%s", status)
+	}
 
-	// 1. v1 -> v2: the new slot comes up healthy and is kept.
-	out := sh.run(upgrade, 5*time.Minute)
-	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
+	// 1. v1 -> v2, signed by the key v1 trusts: the new slot comes up
+	// healthy and is kept.
+	out = sh.run(upgrade, 5*time.Minute)
+	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") || !strings.Contains(out, "ros os upgrade: signed by /etc/ros/trust/") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
 	// Without sudo, rancher sees the status the upgrade published.
 	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`,
 		`(?m)^pending: ros `+regexp.QuoteMeta(v2)+` in slot b, on trial`)
-	if out := sh.run("ros os list --insecure", time.Minute); !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(v2) + `\s+\(in slot b\)`).MatchString(out) {
-		t.Errorf("ros os list as rancher does not show %s in slot b:\n%s", v2, out)
+	if out := sh.run("ros os list --insecure", time.Minute); !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(v2) + `\s+\(in slot b, signed\)`).MatchString(out) {
+		t.Errorf("ros os list as rancher does not show %s in slot b, signed:\n%s", v2, out)
+	}
+	if out := sh.run("ros os list --insecure "+unsignedRepo, time.Minute); !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(v2) + `\s+\(in slot b, unsigned\)`).MatchString(out) {
+		t.Errorf("ros os list as rancher does not show the unsigned %s as unsigned:\n%s", v2, out)
 	}
 	if out, code := sh.runStatus("ros os rollback 2>&1", time.Minute); code == "0" || !strings.Contains(out, "run it with sudo") {
 		t.Fatalf("ros os rollback as rancher: exit status %s:\n%s", code, out)

@@ -26,7 +26,7 @@ func TestUpgradePublishesAndLocks(t *testing.T) {
 		}
 		defer sec.Close()
 		_, err = Upgrade(context.Background(), Options{Ref: ref, Booted: "a", Running: "1.0.0", Repo: "registry.example.com/ros/os",
-			Slot: sec, ESP: bootloader.DirFS(m.esp), Record: m.record, Lock: lock, Published: published})
+			Slot: sec, ESP: bootloader.DirFS(m.esp), Record: m.record, Lock: lock, Published: published, Trust: testimage.Trust(t)})
 		return err
 	}
 

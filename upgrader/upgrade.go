@@ -19,6 +19,7 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/progress"
 	"github.com/ros-os/ros/internal/slot"
@@ -34,8 +35,11 @@ type Options struct {
 	Running   string    // the running version
 	Cmdline   string    // the running kernel command line
 	ImageOpts []artifact.Option
-	Progress  io.Writer
-	Logf      func(format string, a ...any)
+	// Trust decides whether the image may be written (trust.Policy):
+	// it is asked before anything is written; nil refuses every image.
+	Trust    Checker
+	Progress io.Writer
+	Logf     func(format string, a ...any)
 
 	// Repo is remembered in the record as where upgrades come from;
 	// unset, the record keeps the one it has.
@@ -51,6 +55,12 @@ type Options struct {
 	// Published is where the status is published once the slot is
 	// flipped (contract.OSStatus on the running machine); unset, nowhere.
 	Published string
+}
+
+// Checker checks that img, opened from ref, is signed by a trusted key
+// and says by which (trust.Policy).
+type Checker interface {
+	Check(ref string, img v1.Image, opts ...artifact.Option) (signature.Key, error)
 }
 
 // Slot is the partition an upgrade writes and reads back.
@@ -76,9 +86,10 @@ var (
 
 // Phase timings, for the benchmark.
 type Report struct {
-	Version string
-	Slot    slot.Slot
-	Phases  map[string]time.Duration
+	Version  string
+	Slot     slot.Slot
+	SignedBy string // the trusted key's name; empty when not checked
+	Phases   map[string]time.Duration
 }
 
 // Upgrade writes the image into the inactive slot and makes it the next
@@ -158,6 +169,14 @@ func (u *upgrade) resolve(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", u.o.Ref, err)
 	}
+	if u.o.Trust == nil {
+		return fmt.Errorf("refusing %s: no trust policy to check its signature against", u.o.Ref)
+	}
+	key, err := u.o.Trust.Check(u.o.Ref, img, u.o.ImageOpts...)
+	if err != nil {
+		return err
+	}
+	u.rep.SignedBy = key.Name
 	cfg, err := artifact.Inspect(img, u.o.ImageOpts...)
 	if err != nil {
 		return fmt.Errorf("checking %s: %w", u.o.Ref, err)

@@ -2,6 +2,9 @@ package upgrader
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -22,6 +25,8 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/installer"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/internal/testimage"
@@ -41,7 +46,7 @@ func newMachine(t *testing.T) *machine {
 	need.OnPath(t, "mkfs.fat", "mmd", "mcopy", "mkfs.ext4", "xz", "mksquashfs")
 	ref, _ := testimage.Layout(t, testimage.New(t, "1.0.0", "amd64", 200), "1.0.0")
 	m := &machine{disk: filepath.Join(t.TempDir(), "disk.img"), esp: t.TempDir(), record: filepath.Join(t.TempDir(), "record.json")}
-	opts := installer.Options{Device: m.disk, Image: ref, Size: 1 << 30, Sizes: partitions.Sizes{Slot: 64 << 20}}
+	opts := installer.Options{Device: m.disk, Image: ref, Size: 1 << 30, Sizes: partitions.Sizes{Slot: 64 << 20}, Trust: testimage.Trust(t)}
 	if _, err := installer.Install(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +81,13 @@ func (m *machine) fingerprint(t *testing.T) string {
 	return string(h.Sum(nil))
 }
 
-func (m *machine) upgrade(t *testing.T, ref string, slot Slot, esp bootloader.FS) error {
+// upgrade upgrades m to ref; nil slot, esp and trust are m's slot B, m's
+// ESP and the test key.
+func (m *machine) upgrade(t *testing.T, ref string, slot Slot, esp bootloader.FS, trust Checker) error {
 	t.Helper()
+	if trust == nil {
+		trust = testimage.Trust(t)
+	}
 	if slot == nil {
 		sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
 		if err != nil {
@@ -90,11 +100,18 @@ func (m *machine) upgrade(t *testing.T, ref string, slot Slot, esp bootloader.FS
 		esp = bootloader.DirFS(m.esp)
 	}
 	_, err := Upgrade(context.Background(), Options{Ref: ref, Booted: "a", Running: "1.0.0", Cmdline: "console=ttyS0 ros.autologin",
-		Slot: slot, ESP: esp, Record: m.record, Lock: filepath.Join(t.TempDir(), "lock")})
+		Slot: slot, ESP: esp, Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"), Trust: trust})
 	return err
 }
 
+// push pushes img to ref, signed by the test key.
 func push(t *testing.T, img v1.Image, ref string) {
+	t.Helper()
+	pushUnsigned(t, img, ref)
+	testimage.Sign(t, ref)
+}
+
+func pushUnsigned(t *testing.T, img v1.Image, ref string) {
 	t.Helper()
 	if err := artifact.Push(img, ref); err != nil {
 		t.Fatal(err)
@@ -110,7 +127,7 @@ func TestUpgradeFromRegistry(t *testing.T) {
 	host := strings.TrimPrefix(srv.URL, "http://")
 	push(t, testimage.New(t, "2.0.0", "amd64", 200), host+"/ros/os:2.0.0")
 	before := m.fingerprint(t)
-	if err := m.upgrade(t, host+"/ros/os:2.0.0", nil, nil); err != nil {
+	if err := m.upgrade(t, host+"/ros/os:2.0.0", nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if m.fingerprint(t) != before {
@@ -156,6 +173,8 @@ func TestUpgradeRefusals(t *testing.T) {
 	push(t, v2, host+"/ros/os:2.0.0")
 	push(t, testimage.New(t, "3.0.0", "arm64", 200), host+"/ros/os:3.0.0-arm")
 	push(t, testimage.New(t, "0.9.0", "amd64", 200), host+"/ros/os:0.9.0")
+	pushUnsigned(t, testimage.New(t, "2.1.0", "amd64", 200), host+"/ros/os:2.1.0")
+	other := trust.Policy{Keys: []signature.Key{otherKey(t)}}
 	tampered := tamperedLayout(t, v2, false)
 	truncated := tamperedLayout(t, v2, true)
 	small, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
@@ -164,31 +183,36 @@ func TestUpgradeRefusals(t *testing.T) {
 	}
 	defer small.Close()
 	tests := []struct {
-		name string
-		ref  string
-		slot Slot
-		esp  bootloader.FS
-		want error
+		name  string
+		ref   string
+		slot  Slot
+		esp   bootloader.FS
+		trust Checker
+		want  error
 	}{
-		{"tampered blob", tampered, nil, nil, artifact.ErrDigestMismatch},
-		{"truncated blob", truncated, nil, nil, artifact.ErrDigestMismatch},
-		{"wrong architecture", host + "/ros/os:3.0.0-arm", nil, nil, artifact.ErrWrongArch},
-		{"missing tag", host + "/ros/os:9.9.9", nil, nil, nil},
-		{"unreachable registry", "127.0.0.1:1/ros/os:2.0.0", nil, nil, nil},
-		{"older version", host + "/ros/os:0.9.0", nil, nil, ErrNotNewer},
-		{"slot too small", host + "/ros/os:2.0.0", tinySlot{small}, nil, ErrSlotTooSmall},
-		{"full ESP", host + "/ros/os:2.0.0", nil, fullESP{bootloader.DirFS(m.esp)}, syscall.ENOSPC},
+		{"tampered blob", tampered, nil, nil, nil, artifact.ErrDigestMismatch},
+		{"truncated blob", truncated, nil, nil, nil, artifact.ErrDigestMismatch},
+		{"wrong architecture", host + "/ros/os:3.0.0-arm", nil, nil, nil, artifact.ErrWrongArch},
+		{"missing tag", host + "/ros/os:9.9.9", nil, nil, nil, nil},
+		{"unreachable registry", "127.0.0.1:1/ros/os:2.0.0", nil, nil, nil, nil},
+		{"older version", host + "/ros/os:0.9.0", nil, nil, nil, ErrNotNewer},
+		{"slot too small", host + "/ros/os:2.0.0", tinySlot{small}, nil, nil, ErrSlotTooSmall},
+		{"full ESP", host + "/ros/os:2.0.0", nil, fullESP{bootloader.DirFS(m.esp)}, nil, syscall.ENOSPC},
+		{"unsigned", host + "/ros/os:2.1.0", nil, nil, nil, signature.ErrUnsigned},
+		{"signed by an untrusted key", host + "/ros/os:2.0.0", nil, nil, other, signature.ErrUntrusted},
+		{"no trusted keys", host + "/ros/os:2.0.0", nil, nil, trust.Policy{}, trust.ErrNoKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := m.fingerprint(t)
-			err := m.upgrade(t, tt.ref, tt.slot, tt.esp)
+			err := m.upgrade(t, tt.ref, tt.slot, tt.esp, tt.trust)
 			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Fatalf("upgrade: %v, want %v", err, tt.want)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error is not one line: %q", err)
 			}
+			t.Log(err)
 			if m.fingerprint(t) != before {
 				t.Fatal("a failed upgrade changed slot A, STATE or slot A's entry")
 			}
@@ -198,6 +222,16 @@ func TestUpgradeRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// otherKey is a key nothing in the tests is signed with.
+func otherKey(t *testing.T) signature.Key {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signature.Key{Name: "other.pub", Public: k.Public()}
 }
 
 // tinySlot claims to be 64 KiB.
@@ -265,7 +299,7 @@ func TestUpgradeRefusedOnTrial(t *testing.T) {
 			}
 			defer sec.Close()
 			o := Options{Ref: ref, Booted: "a", Running: "1.0.0", Slot: sec, ESP: bootloader.DirFS(m.esp), Record: m.record,
-				Lock: filepath.Join(t.TempDir(), "lock")}
+				Lock: filepath.Join(t.TempDir(), "lock"), Trust: testimage.Trust(t)}
 			_, err = Upgrade(context.Background(), o)
 			if !errors.Is(err, ErrOnTrial) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "--force") {
 				t.Fatalf("upgrade while slot a is on trial: %v, want one line with ErrOnTrial and --force", err)
@@ -354,7 +388,7 @@ func TestUpgradeBootsNextWhateverTheVersion(t *testing.T) {
 			}
 			defer sec.Close()
 			_, err = Upgrade(context.Background(), Options{Ref: host + "/ros/os:" + tt.next, Booted: "a", Running: tt.running, Force: tt.force,
-				Slot: sec, ESP: esp, Record: m.record, Lock: filepath.Join(t.TempDir(), "lock")})
+				Slot: sec, ESP: esp, Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"), Trust: testimage.Trust(t)})
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("upgrade: %v, want one line with %v", err, tt.want)
@@ -407,7 +441,7 @@ func TestUpgradeRecordNotSaved(t *testing.T) {
 	}
 	defer sec.Close()
 	_, err = Upgrade(context.Background(), Options{Ref: ref, Booted: "a", Running: "1.0.0", Slot: sec, ESP: bootloader.DirFS(m.esp),
-		Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"), Logf: func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }})
+		Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"), Trust: testimage.Trust(t), Logf: func(f string, a ...any) { said = append(said, fmt.Sprintf(f, a...)) }})
 	if err != nil {
 		t.Fatalf("upgrade whose record cannot be saved: %v", err)
 	}

@@ -157,6 +157,28 @@ func OpenBeside(ref, tag string, opts ...Option) (v1.Image, error) {
 	return img, nil
 }
 
+// WriteBeside writes img tagged tag next to ref, where OpenBeside finds
+// it: into ref's layout, or to its registry repository. An archive is
+// read-only.
+func WriteBeside(ref, tag string, img v1.Image, opts ...Option) error {
+	if rest, ok := strings.CutPrefix(ref, LayoutPrefix); ok {
+		dir, _ := splitTag(rest)
+		return WriteLayout(dir, img, tag)
+	}
+	if strings.HasPrefix(ref, ArchivePrefix) {
+		return fmt.Errorf("%s: an oci-archive is read-only: write beside the layout it is made from", ref)
+	}
+	if !tagPattern.MatchString(tag) {
+		return fmt.Errorf("invalid tag %q", tag)
+	}
+	o := makeOptions(opts)
+	r, err := name.ParseReference(ref, o.nameOptions()...)
+	if err != nil {
+		return fmt.Errorf("parsing reference %q: %w", ref, err)
+	}
+	return Push(img, r.Context().Tag(tag).Name(), opts...)
+}
+
 // sideTag reports whether tag names an image kept beside another (a
 // cosign signature, attestation or SBOM), not an OS image.
 func sideTag(tag string) bool {

@@ -42,7 +42,7 @@ func newPushCmd() *cobra.Command {
 			case err != nil:
 				return err
 			}
-			if err := writeBeside(args[0], signature.TagName(d), sig, insecure); err != nil {
+			if err := artifact.WriteBeside(args[0], signature.TagName(d), sig, opts...); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "pushed %s and its signatures\n", args[0])

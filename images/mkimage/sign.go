@@ -92,7 +92,7 @@ func sign(ref, keyFile string, insecure bool) (d v1.Hash, added bool, err error)
 	if err != nil {
 		return v1.Hash{}, false, err
 	}
-	return d, true, writeBeside(ref, signature.TagName(d), sig, insecure)
+	return d, true, artifact.WriteBeside(ref, signature.TagName(d), sig, opts...)
 }
 
 func imageOpts(insecure bool) []artifact.Option {
@@ -121,23 +121,6 @@ func repoOf(ref string, insecure bool) (name.Repository, error) {
 
 func isLocal(ref string) bool {
 	return strings.HasPrefix(ref, artifact.LayoutPrefix) || strings.HasPrefix(ref, artifact.ArchivePrefix)
-}
-
-// writeBeside writes img tagged tag next to ref: into its layout, or to
-// its registry repository.
-func writeBeside(ref, tag string, img v1.Image, insecure bool) error {
-	if rest, ok := strings.CutPrefix(ref, artifact.LayoutPrefix); ok {
-		dir, _, _ := strings.Cut(rest, ":")
-		return artifact.WriteLayout(dir, img, tag)
-	}
-	if isLocal(ref) {
-		return fmt.Errorf("%s: an oci-archive is read-only: sign the layout it is made from", ref)
-	}
-	repo, err := repoOf(ref, insecure)
-	if err != nil {
-		return err
-	}
-	return artifact.Push(img, repo.Tag(tag).Name(), imageOpts(insecure)...)
 }
 
 func newKeygenCmd() *cobra.Command {

@@ -10,13 +10,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/installer"
 	"github.com/ros-os/ros/internal/config"
 )
 
 type installOpts struct {
 	device, image, size, slotSize, cloudConfig, appendArgs string
-	force, insecure                                        bool
+	trust                                                  []string
+	force, insecure, skipSignature                         bool
 }
 
 func newInstallCmd() *cobra.Command {
@@ -28,8 +30,9 @@ func newInstallCmd() *cobra.Command {
 
 REF is a registry reference (registry.example.com/ros/os:1.2.3),
 oci-layout:DIR[:tag] or oci-archive:FILE[:tag]. The image is checked before
-anything is written; a disk that holds partitions or a filesystem is only
-overwritten with --force.`,
+anything is written: it must be signed (cosign's format, beside it) by a
+key given with --trust, or on a running ros by one in /etc/ros/trust. A disk
+that holds partitions or a filesystem is only overwritten with --force.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInstall(cmd, o)
@@ -43,6 +46,8 @@ overwritten with --force.`,
 	f.StringVar(&o.slotSize, "slot-size", "", "size of each root slot (default 1G)")
 	f.StringVarP(&o.cloudConfig, "cloud-config", "c", "", "cloud-config file to store on STATE")
 	f.BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
+	f.StringArrayVar(&o.trust, "trust", nil, "a public key (cosign.pub) or a directory of *.pub whose signature the image must carry (repeatable)")
+	f.BoolVar(&o.skipSignature, trust.SkipFlag[2:], false, skipSignatureUsage)
 	f.StringVarP(&o.appendArgs, "append", "a", "", "kernel arguments to add to the image's, e.g. ros.autologin")
 	_ = cmd.MarkFlagRequired("device")
 	_ = cmd.MarkFlagRequired("image")
@@ -64,12 +69,23 @@ func runInstall(cmd *cobra.Command, o installOpts) error {
 	if o.insecure {
 		opts.ImageOpts = append(opts.ImageOpts, artifact.WithInsecure())
 	}
+	keys, err := givenKeys(o.trust)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 && !o.skipSignature {
+		return fmt.Errorf("no key to check the signature of %s against: give the signer's public key with --trust cosign.pub (nothing was written)", o.image)
+	}
 	out := cmd.ErrOrStderr()
+	opts.Trust = policy(keys, o.skipSignature, out, "ros install")
 	opts.Logf = func(format string, a ...any) { fmt.Fprintf(out, "ros install: "+format+"\n", a...) }
 	start := time.Now()
 	rep, err := installer.Install(cmd.Context(), opts)
 	if err != nil {
 		return err
+	}
+	if rep.SignedBy != "" {
+		fmt.Fprintf(out, "ros install: signed by %s\n", rep.SignedBy)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "installed ros %s (%s) on %s in %s; slot a is active\n",
 		rep.Version, rep.Digest, o.device, time.Since(start).Round(100*time.Millisecond))

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/configstore"
 	"github.com/ros-os/ros/internal/contract"
@@ -35,7 +38,7 @@ func newOSVersionCmd() *cobra.Command {
 }
 
 type upgradeOpts struct {
-	force, reboot, insecure bool
+	force, reboot, insecure, skipSignature bool
 }
 
 func newOSUpgradeCmd() *cobra.Command {
@@ -50,13 +53,18 @@ User Docker are healthy; otherwise the machine goes back to this slot by itself.
 REF is a registry reference (with or without a tag: without one, the newest
 version in the repository), oci-layout:DIR[:tag] or oci-archive:FILE[:tag].
 Without REF, ros.upgrade.repository of the cloud-config is used, else the
-repository of the last upgrade.`,
+repository of the last upgrade.
+
+The image must be signed (cosign's format, beside it in the repository)
+by a key the machine trusts: those in /etc/ros/trust, which the running
+image brought, and ros.upgrade.trust of the cloud-config.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runUpgrade(cmd, args, o) },
 	}
 	cmd.Flags().BoolVarP(&o.force, "force", "f", false, "install the same or an older version, or upgrade while the running slot is on trial (dangerous: overwrites the last good slot)")
 	cmd.Flags().BoolVar(&o.reboot, "reboot", false, "reboot into the new slot when written")
 	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
+	cmd.Flags().BoolVar(&o.skipSignature, trust.SkipFlag[2:], false, skipSignatureUsage)
 	return cmd
 }
 
@@ -80,12 +88,20 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	if err != nil {
 		return err
 	}
+	keys, err := machineKeys()
+	if err != nil {
+		return err
+	}
 	out := cmd.ErrOrStderr()
 	rep, err := upgrader.Upgrade(cmd.Context(), upgrader.Options{Ref: ref, Force: o.force, Booted: booted, Running: buildinfo.Version,
 		Cmdline: cmdline.Raw, ImageOpts: opts, Progress: os.Stderr, Repo: repo, Published: contract.OSStatus,
-		Logf: func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
+		Trust: policy(keys, o.skipSignature, out, "ros os upgrade"),
+		Logf:  func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
 	if err != nil {
 		return err
+	}
+	if rep.SignedBy != "" {
+		fmt.Fprintf(out, "ros os upgrade: signed by %s\n", rep.SignedBy)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "ros %s is in slot %s and boots next, on trial (3 tries)\n", rep.Version, rep.Slot)
 	fmt.Fprintf(out, "ros os upgrade: %s\n", usage(rep))
@@ -125,8 +141,17 @@ func newOSListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			keys, err := machineKeys()
+			if err != nil {
+				return err
+			}
+			var opts []artifact.Option
+			if insecure {
+				opts = append(opts, artifact.WithInsecure())
+			}
+			p := trust.Policy{Keys: keys}
 			for _, v := range vs {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s%s\n", v, marks(v, rec))
+				fmt.Fprintf(cmd.OutOrStdout(), "%s%s\n", v, marks(v, rec, signedMark(p, repo+":"+v, opts)))
 			}
 			return nil
 		},
@@ -135,7 +160,30 @@ func newOSListCmd() *cobra.Command {
 	return cmd
 }
 
-func marks(v string, rec *slotstate.Record) string {
+// signedMark says whether the image at ref is signed by a key p trusts:
+// "signed", "unsigned", "untrusted signature", or why it is not known.
+func signedMark(p trust.Policy, ref string, opts []artifact.Option) string {
+	img, err := artifact.Open(ref, opts...)
+	if err != nil {
+		return "signature not checked: unreadable"
+	}
+	_, err = p.Check(ref, img, opts...)
+	switch {
+	case err == nil:
+		return "signed"
+	case errors.Is(err, signature.ErrUnsigned):
+		return "unsigned"
+	case errors.Is(err, trust.ErrNoKeys):
+		return "signature not checked: no trusted keys"
+	case errors.Is(err, signature.ErrUntrusted):
+		return "not signed by a trusted key"
+	}
+	return "bad signature"
+}
+
+// marks are what ros os list says of version v beside it: running, the
+// slot holding it, and signed (signedMark).
+func marks(v string, rec *slotstate.Record, signed string) string {
 	var m []string
 	if v == buildinfo.Version {
 		m = append(m, "running")
@@ -144,6 +192,9 @@ func marks(v string, rec *slotstate.Record) string {
 		if rec.Slots[s].Version == v {
 			m = append(m, "in slot "+string(s))
 		}
+	}
+	if signed != "" {
+		m = append(m, signed)
 	}
 	if len(m) == 0 {
 		return ""

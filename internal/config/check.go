@@ -1,6 +1,9 @@
 package config
 
 import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"path"
@@ -265,7 +268,26 @@ func checkModules(ck *checker, c Config) {
 }
 
 func checkUpgrade(ck *checker, c Config) {
-	if p := c.Ros.Upgrade.Policy; p != "" && p != "manual" {
+	u := c.Ros.Upgrade
+	if p := u.Policy; p != "" && p != "manual" {
 		ck.errorf(keyPath{"ros", "upgrade", "policy"}, `ros.upgrade.policy %q: policy must be "manual": ros does not upgrade itself automatically`, p)
 	}
+	for i, k := range u.Trust {
+		if !isPublicKey(k) {
+			ck.errorf(keyPath{"ros", "upgrade", "trust", idx(i)}, "ros.upgrade.trust[%d] is not a public key: give the PEM text of a cosign.pub (-----BEGIN PUBLIC KEY-----)", i)
+		}
+	}
+	if u.ReplaceTrust && len(u.Trust) == 0 {
+		ck.errorf(keyPath{"ros", "upgrade", "replace_trust"}, "ros.upgrade.replace_trust with no ros.upgrade.trust keys would trust no upgrade: add the new keys to ros.upgrade.trust")
+	}
+}
+
+// isPublicKey reports whether s is one PEM public key that parses.
+func isPublicKey(s string) bool {
+	b, rest := pem.Decode([]byte(strings.TrimSpace(s)))
+	if b == nil || b.Type != "PUBLIC KEY" || len(bytes.TrimSpace(rest)) > 0 {
+		return false
+	}
+	_, err := x509.ParsePKIXPublicKey(b.Bytes)
+	return err == nil
 }

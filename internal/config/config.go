@@ -87,12 +87,18 @@ type Docker struct {
 	Environment services.Environment `yaml:"environment,omitempty"`
 }
 
-// Upgrade is where ros os upgrade looks without an argument.
+// Upgrade is where ros os upgrade looks without an argument, and whose
+// signatures it trusts.
 type Upgrade struct {
 	Repository string `yaml:"repository,omitempty"`
 	// Policy is "manual" (the default and only one: ros never upgrades
 	// itself behind the user's back).
 	Policy string `yaml:"policy,omitempty"`
+	// Trust holds public keys (PEM) whose signatures upgrades accept,
+	// besides the keys the running image trusts (/etc/ros/trust), or
+	// instead of them with ReplaceTrust: how keys are rotated.
+	Trust        []string `yaml:"trust,omitempty"`
+	ReplaceTrust bool     `yaml:"replace_trust,omitempty"`
 }
 
 // Console settings.

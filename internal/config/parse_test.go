@@ -77,7 +77,16 @@ ros:
     net/ipv4/conf/eth1.100/forwarding: "1"
   modules: [br_netfilter, wireguard]
   environment: [TZ=UTC]
-  upgrade: {repository: registry.example.com/ros/os, policy: manual}
+  upgrade:
+    repository: registry.example.com/ros/os
+    policy: manual
+    trust:
+      - |
+        -----BEGIN PUBLIC KEY-----
+        MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEcFZU7j+L6rdz+i8ge0oBc/34qzd6
+        mZHNtSne1Wae4AUq4do2FCSru+T4TD3Y8kSmt60+luPhcXew3QDilf7o3w==
+        -----END PUBLIC KEY-----
+    replace_trust: true
   console: {autologin: true}
 `,
 			want: Config{
@@ -106,8 +115,10 @@ ros:
 					Sysctl:       map[string]string{"net.ipv4.ip_forward": "1", "net/ipv4/conf/eth1.100/forwarding": "1"},
 					Modules:      []string{"br_netfilter", "wireguard"},
 					Environment:  services.Environment{"TZ=UTC"},
-					Upgrade:      Upgrade{Repository: "registry.example.com/ros/os", Policy: "manual"},
-					Console:      Console{Autologin: true},
+					Upgrade: Upgrade{Repository: "registry.example.com/ros/os", Policy: "manual", ReplaceTrust: true,
+						Trust: []string{"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEcFZU7j+L6rdz+i8ge0oBc/34qzd6\n" +
+							"mZHNtSne1Wae4AUq4do2FCSru+T4TD3Y8kSmt60+luPhcXew3QDilf7o3w==\n-----END PUBLIC KEY-----\n"}},
+					Console: Console{Autologin: true},
 				},
 			},
 		},
@@ -234,6 +245,8 @@ func TestParseErrors(t *testing.T) {
 
 		// ros.upgrade, ros.docker
 		{"policy", "ros:\n  upgrade:\n    policy: auto\n", `c.yml:3: ros.upgrade.policy "auto": policy must be "manual": ros does not upgrade itself automatically`},
+		{"trust key", "ros:\n  upgrade:\n    trust:\n      - not a key\n", "c.yml:4: ros.upgrade.trust[0] is not a public key: give the PEM text of a cosign.pub (-----BEGIN PUBLIC KEY-----)"},
+		{"replace trust", "ros:\n  upgrade:\n    replace_trust: true\n", "c.yml:3: ros.upgrade.replace_trust with no ros.upgrade.trust keys would trust no upgrade: add the new keys to ros.upgrade.trust"},
 		{"docker arg", "ros:\n  docker:\n    args: [--debug, '']\n", "c.yml:3: ros.docker.args[1]: empty argument: remove it"},
 		{"system_docker arg", "ros:\n  system_docker:\n    args:\n      - ''\n", "c.yml:4: ros.system_docker.args[0]: empty argument: remove it"},
 

@@ -47,14 +47,17 @@ func New(t testing.TB, version, arch string, rootKB int) v1.Image {
 	return img
 }
 
-// Layout writes img into a new OCI layout and returns its oci-layout: ref.
+// Layout writes img into a new OCI layout, signed with the test key (see
+// Trust), and returns its oci-layout: ref.
 func Layout(t testing.TB, img v1.Image, tag string) (ref, dir string) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "oci")
 	if err := artifact.WriteLayout(dir, img, tag); err != nil {
 		t.Fatal(err)
 	}
-	return "oci-layout:" + dir + ":" + tag, dir
+	ref = "oci-layout:" + dir + ":" + tag
+	Sign(t, ref)
+	return ref, dir
 }
 
 func write(t testing.TB, path string, data []byte) {
