@@ -125,6 +125,10 @@ ros:
       nameservers: [10.0.2.3, 192.0.2.53]
   upgrade:
     repository: %s
+    replace_trust: true
+    trust:
+      - |
+%s
   services:
     hello:
       image: ros/console:${ROS_VERSION}
@@ -139,9 +143,19 @@ ros:
 func TestCloudConfig(t *testing.T) {
 	ssh, pub := newSSHKey(t)
 	const v2 = "0.2.0"
-	guestRepo := serveVersions(t, map[string]string{v2: sharedVersion(t, v2)})
+	// The fleet's repository holds v2 signed by cosign alone, with a key
+	// only the cloud-config trusts (it replaces the image's test key).
+	reg := startRegistry(t)
+	guestRepo := pushUnsigned(t, reg, "fleet/os", sharedVersion(t, v2), v2)
+	cosign := newCosign(t)
+	cosign.sign(digestRef(t, reg.Addr+"/fleet/os:"+v2))
+	key, err := os.ReadFile(cosign.pub())
+	if err != nil {
+		t.Fatal(err)
+	}
+	indented := "        " + strings.ReplaceAll(strings.TrimSpace(string(key)), "\n", "\n        ")
 	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
-	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub, guestRepo)), 0o600); err != nil {
+	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub, guestRepo, indented)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -163,7 +177,7 @@ func TestCloudConfig(t *testing.T) {
 	ssh.run("echo mine > ~/mine.txt && sudo sh -c 'echo mine > /opt/mine.txt'")
 
 	out := ssh.run("sudo ros os upgrade --insecure 2>&1") // ros.upgrade.repository, newest tag
-	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
+	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") || !strings.Contains(out, "signed by ros.upgrade.trust[0]") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
 	sh := waitLogin(t, vm, time.Minute)
