@@ -31,7 +31,7 @@ func applyConfig(ctx context.Context, st *state) error {
 		os.Setenv(k, v)
 	}
 	for _, apply := range []func(*state, config.Config) error{
-		applySysctl, applyModules, applyMounts, applyWriteFiles, applySSHKeys,
+		applySysctl, applyModules, applyMounts, applyWriteFiles, applySSHKeys, applyRegistryAuths,
 	} {
 		if err := apply(st, c); err != nil {
 			st.log.Printf("cloud-config: %v", err)

@@ -52,6 +52,9 @@ ros:
   environment: [ROS_TEST_APPLY=1]
   sysctl: {net.ipv4.ip_forward: "1", no.such.key: "1"}
   modules: [br_netfilter]
+  registry_auths:
+    registry.example.com:5000: {auth: "ZmxlZXQ6czNjcmV0"}
+    other.example.com: {username: me, password: pw}
 `)
 	t.Setenv("ROS_TEST_APPLY", "")
 	m.runner.fail["false"] = errors.New("exit status 1")
@@ -80,6 +83,19 @@ ros:
 	keys := m.read(filepath.Join(m.opts.SSHKeysDir, contract.DefaultUser+".keys"))
 	if want := st.cfg.SSHAuthorizedKeys[0] + "\n"; keys != want {
 		t.Errorf("ssh keys %q, want %q", keys, want)
+	}
+	checkFile(t, m.opts.RegistryAuth, `{
+	"auths": {
+		"other.example.com": {
+			"auth": "bWU6cHc="
+		},
+		"registry.example.com:5000": {
+			"auth": "ZmxlZXQ6czNjcmV0"
+		}
+	}
+}`, 0o600)
+	if fi, err := os.Stat(m.opts.CertsDir); err != nil || !fi.IsDir() {
+		t.Errorf("certs.d not made: %v", err)
 	}
 	if got, want := m.runner.commands()[1:], []string{"sh -c echo early", "false"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("bootcmd ran %q, want %q", got, want)

@@ -82,6 +82,9 @@ type paths struct {
 	ResolvConf    string // /etc/resolv.conf, a link to Resolv
 	Hostname      string // /etc/hostname
 	SSHKeysDir    string
+	RegistryAuth  string // ros.registry_auths for ros
+	CertsDir      string // registries' certificates (certs.d)
+	Home          string // the default user's home
 	ProcSys       string // /proc/sys, where sysctls are written
 	Watchdog      string
 	State         string // remounted read-only at shutdown
@@ -98,7 +101,8 @@ func pathsUnder(root string) paths {
 		Config: at(contract.Config), ConfigErrors: at(contract.ConfigErrors), ConfigDir: at(contract.ConfigDir),
 		BootJSON: at(contract.BootJSON), Milestones: at(contract.Milestones), StateDegraded: at(contract.StateDegraded),
 		Resolv: at(contract.Resolv), ResolvConf: at("/etc/resolv.conf"), Hostname: at("/etc/hostname"),
-		SSHKeysDir: at(contract.SSHKeysDir), ProcSys: at("/proc/sys"), Watchdog: at(watchdogDev),
+		SSHKeysDir: at(contract.SSHKeysDir), RegistryAuth: at(contract.RegistryAuth), CertsDir: at(contract.CertsDir),
+		Home: at(contract.DefaultHome), ProcSys: at("/proc/sys"), Watchdog: at(watchdogDev),
 		State: at(contract.State),
 	}
 }

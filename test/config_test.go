@@ -109,6 +109,9 @@ hostname: ros-e2e
 ssh_authorized_keys:
   - %s
 write_files:
+  - path: /etc/docker/certs.d/%s/ca.crt
+    content: |
+%s
   - path: /opt/e2e/hello.txt
     content: "hello from cloud-config\n"
     permissions: "0640"
@@ -129,6 +132,8 @@ ros:
     trust:
       - |
 %s
+  registry_auths:
+    %s: {username: fleet, password: s3cret}
   services:
     hello:
       image: ros/console:${ROS_VERSION}
@@ -143,19 +148,32 @@ ros:
 func TestCloudConfig(t *testing.T) {
 	ssh, pub := newSSHKey(t)
 	const v2 = "0.2.0"
-	// The fleet's repository holds v2 signed by cosign alone, with a key
-	// only the cloud-config trusts (it replaces the image's test key).
+	// The fleet's private registry (TLS with its own CA, a password)
+	// holds v2 signed by cosign alone, with a key only the cloud-config
+	// trusts (it replaces the image's test key). The test fills it over
+	// plain HTTP; the guest reaches the same storage only through TLS.
 	reg := startRegistry(t)
-	guestRepo := pushUnsigned(t, reg, "fleet/os", sharedVersion(t, v2), v2)
+	pushUnsigned(t, reg, "fleet/os", sharedVersion(t, v2), v2)
 	cosign := newCosign(t)
 	cosign.sign(digestRef(t, reg.Addr+"/fleet/os:"+v2))
+	sec, err := reg.Secure("fleet", "s3cret", net.ParseIP("10.0.2.2"), net.ParseIP("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sec.Stop)
+	private := "10.0.2.2:" + port(sec.Addr)
+	guestRepo := private + "/fleet/os"
 	key, err := os.ReadFile(cosign.pub())
 	if err != nil {
 		t.Fatal(err)
 	}
-	indented := "        " + strings.ReplaceAll(strings.TrimSpace(string(key)), "\n", "\n        ")
+	indent := func(pem string, n int) string {
+		pad := strings.Repeat(" ", n)
+		return pad + strings.ReplaceAll(strings.TrimSpace(pem), "\n", "\n"+pad)
+	}
 	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
-	if err := os.WriteFile(cc, []byte(fmt.Sprintf(testCloudConfig, pub, guestRepo, indented)), 0o600); err != nil {
+	doc := fmt.Sprintf(testCloudConfig, pub, private, indent(string(sec.CA), 6), guestRepo, indent(string(key), 8), private)
+	if err := os.WriteFile(cc, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +194,9 @@ func TestCloudConfig(t *testing.T) {
 	ssh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'")
 	ssh.run("echo mine > ~/mine.txt && sudo sh -c 'echo mine > /opt/mine.txt'")
 
-	out := ssh.run("sudo ros os upgrade --insecure 2>&1") // ros.upgrade.repository, newest tag
+	checkPrivateRegistry(t, ssh, private)
+
+	out := ssh.run("sudo ros os upgrade 2>&1") // ros.upgrade.repository, newest tag, over TLS with the password
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") || !strings.Contains(out, "signed by ros.upgrade.trust[0]") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
@@ -193,6 +213,32 @@ func TestCloudConfig(t *testing.T) {
 	if got := ssh.run("cat ~/mine.txt /opt/mine.txt"); got != "mine\nmine" {
 		t.Fatalf("files in /home and /opt did not survive the upgrade: %q", got)
 	}
+}
+
+// checkPrivateRegistry checks that ros and both Docker daemons reach the
+// private registry at host with the CA and the password the cloud-config
+// gave, and that without either ros says in one line what is missing.
+func checkPrivateRegistry(t *testing.T, ssh *sshClient, host string) {
+	t.Helper()
+	if out := ssh.run("ros os list 2>&1"); !regexp.MustCompile(`(?m)^0\.2\.0\s+\(signed\)$`).MatchString(out) {
+		t.Errorf("ros os list of the private registry as rancher:\n%s", out)
+	}
+	// Without a password: not the user's docker login, not root's file.
+	out, err := ssh.try("HOME=/tmp ros os list 2>&1", "yes")
+	if err == nil || !strings.Contains(out, "UNAUTHORIZED") || !strings.Contains(out, "ros.registry_auths") || strings.Contains(strings.TrimSpace(out), "\n") {
+		t.Errorf("ros os list without the password: %v:\n%s", err, out)
+	}
+	// Without the CA.
+	certs := "/etc/docker/certs.d/" + host
+	out, err = ssh.try("sudo mv "+certs+" /tmp/ca && ros os list 2>&1; s=$?; sudo mv /tmp/ca "+certs+"; exit $s", "yes")
+	if err == nil || !strings.Contains(out, "certificate signed by unknown authority") || !strings.Contains(out, certs+"/ca.crt") || strings.Contains(strings.TrimSpace(out), "\n") {
+		t.Errorf("ros os list without the CA: %v:\n%s", err, out)
+	}
+	// User Docker pushes and pulls through the same CA and login, and
+	// System Docker pulls.
+	img := host + "/fleet/busybox:1"
+	ssh.run("docker tag busybox " + img + " && docker push -q " + img + " && docker rmi " + img + " && docker pull -q " + img)
+	ssh.run("system-docker pull -q " + img + " && system-docker rmi " + img)
 }
 
 // checkConfigured checks what testCloudConfig asks for, over ssh.

@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	goversion "github.com/hashicorp/go-version"
 
 	"github.com/ros-os/ros/images/artifact"
@@ -16,7 +14,7 @@ import (
 // repository repo) into an image reference; a registry repository without
 // a tag means its newest version. registryRepo is the repository to
 // remember, "" for a local layout or archive.
-func ResolveRef(arg, repo string, insecure bool) (ref, registryRepo string, err error) {
+func ResolveRef(arg, repo string, opts ...artifact.Option) (ref, registryRepo string, err error) {
 	if arg == "" {
 		arg = repo
 	}
@@ -26,15 +24,15 @@ func ResolveRef(arg, repo string, insecure bool) (ref, registryRepo string, err 
 	if strings.HasPrefix(arg, artifact.LayoutPrefix) || strings.HasPrefix(arg, artifact.ArchivePrefix) {
 		return arg, "", nil
 	}
-	r, err := name.ParseReference(arg, nameOpts(insecure)...)
+	r, err := artifact.ParseReference(arg, opts...)
 	if err != nil {
-		return "", "", fmt.Errorf("image reference %q: %w", arg, err)
+		return "", "", err
 	}
 	registryRepo = r.Context().Name()
 	if strings.Contains(arg[strings.LastIndex(arg, "/")+1:], ":") || strings.Contains(arg, "@") {
 		return arg, registryRepo, nil
 	}
-	tags, err := Versions(registryRepo, insecure)
+	tags, err := Versions(registryRepo, opts...)
 	if err != nil {
 		return "", "", err
 	}
@@ -44,22 +42,11 @@ func ResolveRef(arg, repo string, insecure bool) (ref, registryRepo string, err 
 	return registryRepo + ":" + tags[0], registryRepo, nil
 }
 
-func nameOpts(insecure bool) []name.Option {
-	if insecure {
-		return []name.Option{name.Insecure}
-	}
-	return nil
-}
-
 // Versions lists the semver tags of a repository, newest first.
-func Versions(repo string, insecure bool) ([]string, error) {
-	r, err := name.NewRepository(repo, nameOpts(insecure)...)
+func Versions(repo string, opts ...artifact.Option) ([]string, error) {
+	tags, err := artifact.Tags(repo, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("repository %q: %w", repo, err)
-	}
-	tags, err := remote.List(r)
-	if err != nil {
-		return nil, fmt.Errorf("listing versions in %s: %w", repo, err)
+		return nil, err
 	}
 	var vs []*goversion.Version
 	for _, t := range tags {

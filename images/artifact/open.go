@@ -48,7 +48,7 @@ func Push(img v1.Image, ref string, opts ...Option) error {
 		return fmt.Errorf("parsing reference %q: %w", ref, err)
 	}
 	if err := remote.Write(r, img, o.remoteOptions()...); err != nil {
-		return fmt.Errorf("pushing %s: %w", r, err)
+		return registryErr("pushing "+r.String(), err, r.Context().RegistryStr())
 	}
 	return nil
 }
@@ -60,9 +60,35 @@ func openRemote(ref string, o options) (v1.Image, error) {
 	}
 	img, err := remote.Image(r, o.remoteOptions()...)
 	if err != nil {
-		return nil, fmt.Errorf("pulling %s: %w", r, err)
+		return nil, registryErr("pulling "+r.String(), err, r.Context().RegistryStr())
 	}
 	return img, nil
+}
+
+// ParseReference parses a registry reference as Open does (plain HTTP
+// allowed with WithInsecure).
+func ParseReference(ref string, opts ...Option) (name.Reference, error) {
+	o := makeOptions(opts)
+	r, err := name.ParseReference(ref, o.nameOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("image reference %q: %w", ref, err)
+	}
+	return r, nil
+}
+
+// Tags lists the tags of a registry repository, with the certificates and
+// credentials Open uses.
+func Tags(repo string, opts ...Option) ([]string, error) {
+	o := makeOptions(opts)
+	r, err := name.NewRepository(repo, o.nameOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("repository %q: %w", repo, err)
+	}
+	tags, err := remote.List(r, o.remoteOptions()...)
+	if err != nil {
+		return nil, registryErr("listing the tags of "+repo, err, r.RegistryStr())
+	}
+	return tags, nil
 }
 
 // splitTag splits "PATH[:TAG]". A tag never holds a '/', so "a:b/c" is a path.
@@ -152,7 +178,7 @@ func OpenBeside(ref, tag string, opts ...Option) (v1.Image, error) {
 		return nil, fmt.Errorf("pulling %s: %w", t, ErrTagNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("pulling %s: %w", t, err)
+		return nil, registryErr("pulling "+t.String(), err, t.RegistryStr())
 	}
 	return img, nil
 }

@@ -19,10 +19,12 @@ type options struct {
 	insecure  bool
 	transport http.RoundTripper
 	arch      string
+	certsDir  string
+	authFiles []string
 }
 
 func makeOptions(opts []Option) options {
-	o := options{ctx: context.Background(), arch: runtime.GOARCH}
+	o := options{ctx: context.Background(), arch: runtime.GOARCH, certsDir: CertsDir}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -44,6 +46,19 @@ func WithTransport(t http.RoundTripper) Option {
 	return func(o *options) { o.transport = t }
 }
 
+// WithCertsDir reads the registries' CAs and client certificates from
+// dir (see CertsDir) instead.
+func WithCertsDir(dir string) Option {
+	return func(o *options) { o.certsDir = dir }
+}
+
+// WithAuthFile adds the credentials of a Docker config.json ("auths") to
+// those of the user's own (~/.docker/config.json, $DOCKER_CONFIG), which
+// come first.
+func WithAuthFile(path string) Option {
+	return func(o *options) { o.authFiles = append(o.authFiles, path) }
+}
+
 // WithArch makes Inspect expect arch instead of runtime.GOARCH, and Open
 // pick arch from a multi-platform registry index.
 func WithArch(arch string) Option {
@@ -58,13 +73,18 @@ func (o options) nameOptions() []name.Option {
 }
 
 func (o options) remoteOptions() []remote.Option {
-	ro := []remote.Option{
-		remote.WithAuthFromKeychain(authn.DefaultKeychain),
+	keychains := []authn.Keychain{authn.DefaultKeychain}
+	for _, f := range o.authFiles {
+		keychains = append(keychains, authFile(f))
+	}
+	t := o.transport
+	if t == nil {
+		t = newCertsTransport(o.certsDir)
+	}
+	return []remote.Option{
+		remote.WithAuthFromKeychain(authn.NewMultiKeychain(keychains...)),
 		remote.WithContext(o.ctx),
 		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: o.arch}),
+		remote.WithTransport(t),
 	}
-	if o.transport != nil {
-		ro = append(ro, remote.WithTransport(o.transport))
-	}
-	return ro
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
-	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/installer"
 	"github.com/ros-os/ros/internal/config"
@@ -66,9 +65,7 @@ func runInstall(cmd *cobra.Command, o installOpts) error {
 	if opts.Sizes.Slot, err = parseSize("--slot-size", o.slotSize); err != nil {
 		return err
 	}
-	if o.insecure {
-		opts.ImageOpts = append(opts.ImageOpts, artifact.WithInsecure())
-	}
+	opts.ImageOpts = registryOpts(o.insecure)
 	keys, err := givenKeys(o.trust)
 	if err != nil {
 		return err

@@ -80,11 +80,8 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	if err != nil {
 		return err
 	}
-	var opts []artifact.Option
-	if o.insecure {
-		opts = append(opts, artifact.WithInsecure())
-	}
-	ref, repo, err := upgrader.ResolveRef(argOr(args, ""), upgradeRepo(rec.Repo), o.insecure)
+	opts := registryOpts(o.insecure)
+	ref, repo, err := upgrader.ResolveRef(argOr(args, ""), upgradeRepo(rec.Repo), opts...)
 	if err != nil {
 		return err
 	}
@@ -137,17 +134,14 @@ func newOSListCmd() *cobra.Command {
 			if repo == "" {
 				return fmt.Errorf("no repository known: give one, e.g. ros os list registry.example.com/ros/os")
 			}
-			vs, err := upgrader.Versions(repo, insecure)
+			opts := registryOpts(insecure)
+			vs, err := upgrader.Versions(repo, opts...)
 			if err != nil {
 				return err
 			}
 			keys, err := machineKeys()
 			if err != nil {
 				return err
-			}
-			var opts []artifact.Option
-			if insecure {
-				opts = append(opts, artifact.WithInsecure())
 			}
 			p := trust.Policy{Keys: keys}
 			for _, v := range vs {

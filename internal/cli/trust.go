@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/configstore"
+	"github.com/ros-os/ros/internal/contract"
 )
 
 // skipSignatureUsage is the help of trust.SkipFlag.
@@ -67,4 +69,16 @@ func givenKeys(paths []string) ([]signature.Key, error) {
 		return nil, fmt.Errorf("--trust: %w", err)
 	}
 	return keys, nil
+}
+
+// registryOpts are how ros reaches registries: the CAs and client
+// certificates of /etc/docker/certs.d, the user's docker logins and then
+// ros.registry_auths (written by PID 1, readable by root), and plain HTTP
+// with insecure.
+func registryOpts(insecure bool) []artifact.Option {
+	opts := []artifact.Option{artifact.WithAuthFile(contract.RegistryAuth)}
+	if insecure {
+		opts = append(opts, artifact.WithInsecure())
+	}
+	return opts
 }

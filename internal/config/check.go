@@ -34,7 +34,7 @@ func (ck *checker) errorf(at keyPath, format string, args ...any) {
 var checks = []func(*checker, Config){
 	checkHostname, checkSSHKeys, checkWriteFiles, checkCommands, checkMounts,
 	checkServices, checkServicesInclude, checkInterfaces, checkDNS,
-	checkDockers, checkSysctl, checkModules, checkUpgrade,
+	checkDockers, checkSysctl, checkModules, checkUpgrade, checkRegistryAuths,
 }
 
 // check runs checks on c; each problem is reported as "name:LINE: message"
@@ -279,6 +279,23 @@ func checkUpgrade(ck *checker, c Config) {
 	}
 	if u.ReplaceTrust && len(u.Trust) == 0 {
 		ck.errorf(keyPath{"ros", "upgrade", "replace_trust"}, "ros.upgrade.replace_trust with no ros.upgrade.trust keys would trust no upgrade: add the new keys to ros.upgrade.trust")
+	}
+}
+
+func checkRegistryAuths(ck *checker, c Config) {
+	for _, host := range sortedKeys(c.Ros.RegistryAuths) {
+		a := c.Ros.RegistryAuths[host]
+		at := keyPath{"ros", "registry_auths", host}
+		switch user, _, err := a.Credentials(); {
+		case strings.Contains(host, "/") && !strings.HasPrefix(host, "https://index.docker.io/"):
+			ck.errorf(at, "ros.registry_auths: key %q: give the registry as host[:port], e.g. registry.example.com:5000", host)
+		case err != nil:
+			ck.errorf(at, "ros.registry_auths.%s: %v", host, err)
+		case a.Auth != "" && (a.Username != "" || a.Password != ""):
+			ck.errorf(at, "ros.registry_auths.%s: give auth or username and password, not both", host)
+		case user == "":
+			ck.errorf(at, "ros.registry_auths.%s: no username: give auth (base64 of user:password) or username and password", host)
+		}
 	}
 }
 

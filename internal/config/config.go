@@ -12,7 +12,14 @@
 //	    dns: {nameservers: [1.1.1.1]}
 package config
 
-import "github.com/ros-os/ros/internal/services"
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ros-os/ros/internal/services"
+)
 
 // Config is one cloud-config document, or several merged.
 type Config struct {
@@ -58,6 +65,34 @@ type Ros struct {
 	Environment services.Environment `yaml:"environment,omitempty"`
 	Upgrade     Upgrade              `yaml:"upgrade,omitempty"`
 	Console     Console              `yaml:"console,omitempty"`
+	// RegistryAuths are credentials by registry host[:port] (RancherOS's
+	// rancher.registry_auths), for ros os upgrade|list, ros install and
+	// the docker CLI of both daemons.
+	RegistryAuths map[string]RegistryAuth `yaml:"registry_auths,omitempty"`
+}
+
+// RegistryAuth is either auth (base64 of "user:password", as in a Docker
+// config.json) or a username and a password.
+type RegistryAuth struct {
+	Auth     string `yaml:"auth,omitempty"`
+	Username string `yaml:"username,omitempty"`
+	Password string `yaml:"password,omitempty"`
+}
+
+// Credentials are the user and password of a.
+func (a RegistryAuth) Credentials() (user, password string, err error) {
+	if a.Auth == "" {
+		return a.Username, a.Password, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(a.Auth)
+	if err != nil {
+		return "", "", fmt.Errorf("auth is not base64: %w", err)
+	}
+	user, password, ok := strings.Cut(string(b), ":")
+	if !ok {
+		return "", "", errors.New(`auth is not the base64 of "user:password"`)
+	}
+	return user, password, nil
 }
 
 // Network configures interfaces by kernel name (eth0); with none given, the

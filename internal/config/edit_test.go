@@ -75,8 +75,8 @@ func TestKeyErrors(t *testing.T) {
 	}{
 		{"", "empty key: give one like hostname or ros.console.autologin"},
 		{"hostnme", `unknown key "hostnme": did you mean "hostname"? (the top-level keys are hostname, ssh_authorized_keys, write_files, bootcmd, runcmd, mounts, ros)`},
-		{"ros.foo", `unknown key "ros.foo": the keys under ros are services, services_include, network, docker, system_docker, sysctl, modules, environment, upgrade, console`},
-		{"ros..console", `unknown key "ros..console": the keys under ros are services, services_include, network, docker, system_docker, sysctl, modules, environment, upgrade, console`},
+		{"ros.foo", `unknown key "ros.foo": the keys under ros are services, services_include, network, docker, system_docker, sysctl, modules, environment, upgrade, console, registry_auths`},
+		{"ros..console", `unknown key "ros..console": the keys under ros are services, services_include, network, docker, system_docker, sysctl, modules, environment, upgrade, console, registry_auths`},
 		{"ros.console.autologin.x", `unknown key "ros.console.autologin.x": ros.console.autologin is a single value, with no keys under it`},
 		{"ros.network.dns.nameservers.0", `unknown key "ros.network.dns.nameservers.0": ros.network.dns.nameservers is a list, get or set it whole`},
 		{"ros.sysctl.", `key "ros.sysctl.": give a name after ros.sysctl.`},

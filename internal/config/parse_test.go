@@ -168,7 +168,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key in an interface", "ros:\n  network:\n    interfaces:\n      eth0: {dhcp: true, gw: 1.2.3.4}\n", `c.yml:4: unknown key "gw": want one of dhcp, address, gateway`},
 		{"several", "hostnme: a\nros:\n  x: 1\n  console: {autologin: maybe}\n",
 			`c.yml:1: unknown key "hostnme": did you mean "hostname"?; ` +
-				`c.yml:3: unknown key "x": want one of services, services_include, network, docker, system_docker, sysctl, modules, environment, upgrade, console; ` +
+				`c.yml:3: unknown key "x": want one of services, services_include, network, docker, system_docker, sysctl, modules, environment, upgrade, console, registry_auths; ` +
 				"c.yml:4: cannot unmarshal !!str `maybe` into bool"},
 		{"complex key", "ros:\n  sysctl:\n    ? [a]\n    : b\n", "c.yml:3: a key must be a plain word, not a list or a map"},
 		{"odd merge key", "ros:\n services:\n    0: &a #0\n    1: {<<,000,{0}}", "c.yml:4: a key must be a plain word, not a list or a map"},
@@ -247,6 +247,9 @@ func TestParseErrors(t *testing.T) {
 		{"policy", "ros:\n  upgrade:\n    policy: auto\n", `c.yml:3: ros.upgrade.policy "auto": policy must be "manual": ros does not upgrade itself automatically`},
 		{"trust key", "ros:\n  upgrade:\n    trust:\n      - not a key\n", "c.yml:4: ros.upgrade.trust[0] is not a public key: give the PEM text of a cosign.pub (-----BEGIN PUBLIC KEY-----)"},
 		{"replace trust", "ros:\n  upgrade:\n    replace_trust: true\n", "c.yml:3: ros.upgrade.replace_trust with no ros.upgrade.trust keys would trust no upgrade: add the new keys to ros.upgrade.trust"},
+		{"registry auth", "ros:\n  registry_auths:\n    reg.example.com:5000: {auth: 'bm9jb2xvbg=='}\n", `c.yml:3: ros.registry_auths.reg.example.com:5000: auth is not the base64 of "user:password"`},
+		{"registry auth user", "ros:\n  registry_auths:\n    reg.example.com: {password: x}\n", "c.yml:3: ros.registry_auths.reg.example.com: no username: give auth (base64 of user:password) or username and password"},
+		{"registry auth key", "ros:\n  registry_auths:\n    https://reg.example.com/v2/: {username: u, password: p}\n", `c.yml:3: ros.registry_auths: key "https://reg.example.com/v2/": give the registry as host[:port], e.g. registry.example.com:5000`},
 		{"docker arg", "ros:\n  docker:\n    args: [--debug, '']\n", "c.yml:3: ros.docker.args[1]: empty argument: remove it"},
 		{"system_docker arg", "ros:\n  system_docker:\n    args:\n      - ''\n", "c.yml:4: ros.system_docker.args[0]: empty argument: remove it"},
 

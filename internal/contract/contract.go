@@ -18,14 +18,15 @@ const (
 	Milestones    = RunDir + "/milestones"     // "name uptime" lines, appended by each stage
 	StateDegraded = RunDir + "/state-degraded" // why STATE is not the real one, then "repair: " what to do
 	Resolv        = RunDir + "/net/resolv.conf"
-	Config        = RunDir + "/config.yml"     // the cloud-config this boot applied
-	ConfigErrors  = RunDir + "/config-errors"  // why the sources were not used, if they were not
-	ConfigDir     = RunDir + "/config.d"       // copies of this boot's config drive and command-line sources
-	SSHKeysDir    = RunDir + "/ssh"            // USER.keys: the cloud-config's keys, read by sshd
-	ESPDir        = RunDir + "/esp"            // where the running system mounts the ESP when it needs it
-	UpgradeLock   = RunDir + "/upgrade.lock"   // held by ros os upgrade, ros os rollback and boot assessment
-	OSStatus      = RunDir + "/os-status.json" // the slots' status, published for ros os status without root
-	BootESP       = RunDir + "/boot-esp"       // the PARTUUID of the ESP systemd-boot started from, for containers without efivarfs
+	Config        = RunDir + "/config.yml"         // the cloud-config this boot applied
+	ConfigErrors  = RunDir + "/config-errors"      // why the sources were not used, if they were not
+	ConfigDir     = RunDir + "/config.d"           // copies of this boot's config drive and command-line sources
+	SSHKeysDir    = RunDir + "/ssh"                // USER.keys: the cloud-config's keys, read by sshd
+	ESPDir        = RunDir + "/esp"                // where the running system mounts the ESP when it needs it
+	UpgradeLock   = RunDir + "/upgrade.lock"       // held by ros os upgrade, ros os rollback and boot assessment
+	OSStatus      = RunDir + "/os-status.json"     // the slots' status, published for ros os status without root
+	BootESP       = RunDir + "/boot-esp"           // the PARTUUID of the ESP systemd-boot started from, for containers without efivarfs
+	RegistryAuth  = RunDir + "/registry-auth.json" // ros.registry_auths as a Docker config.json, root only
 
 	RecordDir  = "/var/lib/ros/os"          // on STATE
 	RecordPath = RecordDir + "/record.json" // the upgrade record
@@ -46,6 +47,7 @@ const (
 	ModulesFile  = "/usr/share/ros/modules"     // modules PID 1 loads
 	RosBinary    = "/usr/bin/ros"               // setuid root: ros is also sudo
 	TrustDir     = "/etc/ros/trust"             // the public keys (*.pub) the OS trusts for its upgrades
+	CertsDir     = "/etc/docker/certs.d"        // registries' CAs and client certificates, HOST[:PORT]/ca.crt, for ros and both daemons
 	// BootEFI is systemd-boot in the root filesystem: the installer copies
 	// it from the slot it wrote to the ESP.
 	BootEFI = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi"

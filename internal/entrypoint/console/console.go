@@ -22,6 +22,8 @@ func Run(autologin bool) error {
 	if err := setupConsoleUser(); err != nil {
 		// A full or read-only STATE: log in without a home rather than not at all.
 		fmt.Fprintf(os.Stderr, "console: %v\n", err)
+	} else if err := mergeRegistryAuths(contract.RegistryAuth, contract.DefaultHome+"/.docker"); err != nil {
+		fmt.Fprintf(os.Stderr, "console: %v\n", err)
 	}
 	if c, err := procsys.Host.Cmdline(); err == nil && c.Has("ros.autologin") {
 		autologin = true
