@@ -14,6 +14,7 @@ import (
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/qemu"
 	"github.com/ros-os/ros/internal/registry"
+	"github.com/ros-os/ros/partitions"
 )
 
 // buildVersion builds the OS at version v with `make image`, from spec (or
@@ -151,7 +152,8 @@ func TestUpgradeAndRollback(t *testing.T) {
 	}
 	// Without sudo, rancher sees the status the upgrade published.
 	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`,
-		`(?m)^pending: ros `+regexp.QuoteMeta(v2)+` in slot b, on trial`)
+		`(?m)^pending: ros `+regexp.QuoteMeta(v2)+` in slot b, on trial`,
+		`(?m)^a\s.*\s[0-9a-f]{64}\r?$`, `(?m)^b\s.*\s[0-9a-f]{64}\r?$`) // each slot's dm-verity root hash
 	if out := sh.run("ros os list --insecure", time.Minute); !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(v2) + `\s+\(in slot b, signed\)`).MatchString(out) {
 		t.Errorf("ros os list as rancher does not show %s in slot b, signed:\n%s", v2, out)
 	}
@@ -211,22 +213,24 @@ func TestUpgradeAndRollback(t *testing.T) {
 		t.Fatalf("after ros os rollback, ros os version = %q, want %s", got, v1)
 	}
 
-	// 2. A new slot whose kernel panics (its entry given no init to run)
-	// is given up by itself after its three tries. The other rollback
-	// causes (User Docker unhealthy, no root, ...) are in make fault's
-	// TestRollbackMatrix.
+	// 2. A new slot with one byte of its squashfs flipped on the disk while
+	// the machine is off: dm-verity turns the block into an I/O error,
+	// the slot cannot mount its root, and after its three tries the
+	// machine is back on slot a by itself. (Other rollback causes: make
+	// fault's TestRollbackMatrix.)
 	out = sh.run("sudo ros os upgrade --insecure "+guestRepo+" 2>&1", 5*time.Minute) // no tag: the newest
 	if !strings.Contains(out, "ros "+v2+" is in slot b") {
 		t.Fatalf("ros os upgrade to the newest said:\n%s", out)
 	}
-	breakEntry(t, sh, "b", noInit)
 	mark := vm.Console.Len()
-	if err := vm.Send("sudo ros reboot\n"); err != nil {
-		t.Fatal(err)
-	}
+	powerCut(t, vm, disk, "to flip a byte of slot b", func() { flipByte(t, disk, partitions.RootLabel("b"), 100) })
 	waitUp(t, vm, "a")
-	if boots := strings.Count(vm.Console.After(mark), "BdsDxe: starting"); boots > 4 {
+	after := vm.Console.After(mark)
+	if boots := strings.Count(after, "BdsDxe: starting"); boots > 4 {
 		t.Errorf("back on slot a after %d boots, want at most 4 (three tries of b, then a)", boots)
+	}
+	if !regexp.MustCompile(`verity.*(data block 0 is corrupted|corrupt)`).MatchString(after) || !strings.Contains(after, "BOOT FAILED in the initramfs") {
+		t.Errorf("the console does not show dm-verity refusing slot b's flipped block and the initramfs giving up:\n%s", after[max(0, len(after)-3000):])
 	}
 	sh = waitLogin(t, vm, time.Minute)
 	status = sh.run("sudo ros os status", time.Minute)
@@ -238,6 +242,29 @@ func TestUpgradeAndRollback(t *testing.T) {
 	}
 	if got := strings.TrimSpace(sh.run("cat ~/mine.txt /opt/mine.txt", time.Minute)); got != "mine\nmine" {
 		t.Fatalf("files in /home and /opt did not survive the upgrades and rollbacks: %q", got)
+	}
+}
+
+// flipByte flips the lowest bit of the byte at off in the partition
+// labelled label of the (powered-off) disk image.
+func flipByte(t *testing.T, disk, label string, off int64) {
+	t.Helper()
+	p := partitionOf(t, disk, label)
+	f, err := os.OpenFile(disk, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, p.Offset()+off); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0x01
+	if _, err := f.WriteAt(b, p.Offset()+off); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
 	}
 }
 

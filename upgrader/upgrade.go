@@ -23,6 +23,7 @@ import (
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/progress"
 	"github.com/ros-os/ros/internal/slot"
+	"github.com/ros-os/ros/internal/verity"
 	"github.com/ros-os/ros/partitions"
 	"github.com/ros-os/ros/upgrader/slotstate"
 )
@@ -408,7 +409,8 @@ func cmdlineFor(image, running string) string {
 	}
 	out := strings.Fields(image)
 	for _, f := range strings.Fields(running) {
-		if have[f] || strings.HasPrefix(f, "root=") || strings.HasPrefix(f, "ros.slot=") || strings.HasPrefix(f, "initrd=") || strings.HasPrefix(f, "BOOT_IMAGE=") {
+		if have[f] || strings.HasPrefix(f, "root=") || strings.HasPrefix(f, "ros.slot=") || strings.HasPrefix(f, verity.Arg+"=") ||
+			strings.HasPrefix(f, "initrd=") || strings.HasPrefix(f, "BOOT_IMAGE=") {
 			continue
 		}
 		out = append(out, f)

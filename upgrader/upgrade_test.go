@@ -29,6 +29,8 @@ func TestCmdlineFor(t *testing.T) {
 		{"console=ttyS0 quiet", "initrd=\\ros\\a\\initrd console=ttyS0 quiet ros.autologin root=PARTLABEL=ros-root-a ros.slot=a",
 			"console=ttyS0 quiet ros.autologin"},
 		{"console=ttyS0 panic=5", "console=ttyS0 panic=10 root=PARTLABEL=ros-root-b ros.slot=b", "console=ttyS0 panic=5 panic=10"},
+		// The running slot's root hash is not the new slot's.
+		{"console=ttyS0 ros.verity=bb,2", "console=ttyS0 ros.verity=aa,1 ros.slot=a", "console=ttyS0 ros.verity=bb,2"},
 	}
 	for _, tt := range tests {
 		if got := cmdlineFor(tt.image, tt.running); got != tt.want {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/ros-os/ros/internal/verity"
 )
 
 // Options say what to build and where.
@@ -32,6 +34,9 @@ type Result struct {
 	Kernel, Initramfs, Rootfs, RootfsXz string
 	KernelRelease                       string
 	Packages                            []Deb
+	// Verity is the dm-verity hash tree behind the squashfs in Rootfs;
+	// its kernel argument goes on the image's command line.
+	Verity verity.Tree
 }
 
 // Parts are the file names of the outputs inside Options.Out.
@@ -76,6 +81,7 @@ type builder struct {
 	kernel *Kernel
 	debs   []Deb
 	roots  map[string]string // package name → unpacked root
+	verity verity.Tree
 }
 
 func (b *builder) run() (*Result, error) {
@@ -99,6 +105,7 @@ func (b *builder) run() (*Result, error) {
 	return &Result{
 		Kernel: filepath.Join(b.o.Out, KernelFile), Initramfs: filepath.Join(b.o.Out, InitramfsFile),
 		Rootfs: filepath.Join(b.o.Out, RootfsFile), RootfsXz: filepath.Join(b.o.Out, RootfsXzFile), KernelRelease: b.kernel.Release, Packages: b.debs,
+		Verity: b.verity,
 	}, nil
 }
 

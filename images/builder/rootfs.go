@@ -10,6 +10,7 @@ import (
 
 	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/verity"
 )
 
 // Where things live in the root filesystem (the contract's names).
@@ -277,10 +278,13 @@ func (b *builder) squash(dir string) error {
 		return err
 	}
 	opts := b.o.Spec.Rootfs
-	key := sha256Hex(sum + strings.Join(opts.SquashfsOptions, " ") + "|" + strings.Join(opts.XzOptions, " "))
+	key := sha256Hex(sum + strings.Join(opts.SquashfsOptions, " ") + "|" + strings.Join(opts.XzOptions, " ") + "|verity1")
 	cached := filepath.Join(b.o.Cache, "rootfs", key)
 	sq, xz := filepath.Join(b.work, RootfsFile), filepath.Join(b.work, RootfsXzFile)
-	if _, err := os.Stat(cached + ".xz"); err == nil {
+	if arg, err := os.ReadFile(cached + ".verity"); err == nil {
+		if b.verity, err = verity.Parse(string(arg)); err != nil {
+			return err
+		}
 		if err := copyFile(cached+".squashfs", sq); err != nil {
 			return err
 		}
@@ -289,13 +293,27 @@ func (b *builder) squash(dir string) error {
 	if err := WriteSquashfs(b.apt.Run, dir, sq, opts.SquashfsOptions); err != nil {
 		return err
 	}
+	if b.verity, err = verity.Append(sq); err != nil {
+		return err
+	}
 	if err := WriteXz(sq, xz, opts.XzOptions); err != nil {
 		return err
 	}
 	if err := cacheCopy(sq, cached+".squashfs"); err != nil {
 		return err
 	}
-	return cacheCopy(xz, cached+".xz")
+	if err := cacheCopy(xz, cached+".xz"); err != nil {
+		return err
+	}
+	return writeCached(cached+".verity", []byte(b.verity.String())) // last: it marks the entry complete
+}
+
+// writeCached writes data at cached, atomically.
+func writeCached(cached string, data []byte) error {
+	if err := os.WriteFile(cached+".tmp", data, 0o644); err != nil {
+		return fmt.Errorf("caching the root filesystem: %w", err)
+	}
+	return os.Rename(cached+".tmp", cached)
 }
 
 // cacheCopy stores a copy of out at cached, atomically.

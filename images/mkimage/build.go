@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-version"
@@ -63,8 +64,11 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	if err != nil {
 		return err
 	}
+	// The slot's dm-verity root hash rides on the signed config's command
+	// line into each boot entry of this image.
+	cmdline := strings.TrimSpace(spec.Kernel.Cmdline + " " + res.Verity.KernelArg())
 	img, err := artifact.New(artifact.Parts{Kernel: res.Kernel, Initramfs: res.Initramfs, Rootfs: res.RootfsXz, Squashfs: res.Rootfs},
-		o.version, spec.Architecture, spec.Kernel.Cmdline)
+		o.version, spec.Architecture, cmdline)
 	if err != nil {
 		return err
 	}

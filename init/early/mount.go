@@ -11,6 +11,7 @@ import (
 
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/verity"
 )
 
 // mount is one mount(2) call.
@@ -78,7 +79,21 @@ func mountSlot(b *boot) error {
 	if err := os.MkdirAll(sysroot, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", sysroot, err)
 	}
-	return doMount(mount{b.rootDev, sysroot, "squashfs", unix.MS_RDONLY, ""})
+	dev := b.rootDev
+	if arg, ok := b.args[verity.Arg]; ok {
+		// The slot's blocks are checked against the root hash of its boot
+		// entry as they are read: a block that differs is an I/O error,
+		// here or later, and a trial slot that cannot boot falls back.
+		t, err := verity.Parse(arg)
+		if err != nil {
+			return err
+		}
+		if dev, err = verity.Open(b.rootDev, "ros-root", t); err != nil {
+			return fmt.Errorf("opening %s through dm-verity: %w", b.rootDev, err)
+		}
+		b.log.Printf("root slot %s opened through dm-verity as %s (root hash %x)", b.rootDev, dev, t.RootHash)
+	}
+	return doMount(mount{dev, sysroot, "squashfs", unix.MS_RDONLY, ""})
 }
 
 // milestone is one line of contract.Milestones.

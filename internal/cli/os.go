@@ -232,9 +232,9 @@ func osStatus(root bool, published string) (*slotstate.Status, error) {
 
 func printStatus(cmd *cobra.Command, st *slotstate.Status) error {
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SLOT\tVERSION\tSTATE\tENTRY")
+	fmt.Fprintln(w, "SLOT\tVERSION\tSTATE\tENTRY\tVERITY ROOT HASH")
 	for _, s := range st.Slots {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", s.Slot, s.Version, s.State, s.Entry)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Slot, s.Version, s.State, s.Entry, s.Verity)
 	}
 	if err := w.Flush(); err != nil {
 		return err

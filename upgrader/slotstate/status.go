@@ -1,13 +1,16 @@
 package slotstate
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/internal/slot"
+	"github.com/ros-os/ros/internal/verity"
 )
 
 // SlotStatus is one slot in `ros os status`.
@@ -17,6 +20,8 @@ type SlotStatus struct {
 	Digest  string    `json:"digest,omitempty"`
 	State   string    `json:"state"` // active, pending, good, bad, empty
 	Entry   string    `json:"entry,omitempty"`
+	// Verity is the dm-verity root hash the slot's entry boots it with.
+	Verity string `json:"verity_root_hash,omitempty"`
 }
 
 // Status is what `ros os status -o json` prints.
@@ -46,6 +51,7 @@ func slotStatus(s, booted slot.Slot, rec *Record, entries []bootloader.Entry) Sl
 			continue
 		}
 		ss.Entry = e.FileName()
+		ss.Verity = verityRoot(e.Options)
 		if ss.Version == "" {
 			ss.Version = e.OSVersion()
 		}
@@ -62,6 +68,18 @@ func slotStatus(s, booted slot.Slot, rec *Record, entries []bootloader.Entry) Sl
 		ss.State = "active, " + ss.State
 	}
 	return ss
+}
+
+// verityRoot is the root hash of the ros.verity= argument in options.
+func verityRoot(options string) string {
+	for _, f := range strings.Fields(options) {
+		if v, ok := strings.CutPrefix(f, verity.Arg+"="); ok {
+			if t, err := verity.Parse(v); err == nil {
+				return hex.EncodeToString(t.RootHash)
+			}
+		}
+	}
+	return ""
 }
 
 // ErrNotPublished: no status was published at this boot.
