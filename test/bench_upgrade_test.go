@@ -3,6 +3,7 @@
 package test
 
 import (
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -19,7 +20,8 @@ var usageRE = regexp.MustCompile(`phases: resolve ([0-9.]+)s, write ([0-9.]+)s, 
 // the same guest, and the peak memory of ros os upgrade and of its xz.
 func BenchmarkUpgrade(b *testing.B) {
 	v2 := "0.2.0"
-	guestRepo := serveVersions(b, map[string]string{v2: buildVersion(b, v2, "")})
+	release := filepath.Join(repo, "images/os.yaml") // the release xz preset: what is measured
+	guestRepo := serveVersions(b, map[string]string{v2: buildVersion(b, v2, release)})
 	disk := installDisk(b, "--append", "ros.autologin")
 	vm := boot(b, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
 	if _, err := vm.Console.Expect(regexp.MustCompile(`is up on slot a`), 5*time.Minute); err != nil {
