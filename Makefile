@@ -69,10 +69,11 @@ test: unit-test qemu-test
 
 # The long matrices, not part of make test: ROS_FAULT_CUTS power cuts
 # (default 20) of one machine at points drawn at random from the printed seed
-# (ROS_FAULT_SEED=N repeats a draw), and the rollback of new slots broken in
-# each way a boot fails. Hours, not minutes.
+# (ROS_FAULT_SEED=N repeats a draw), the rollback of new slots broken in
+# each way a boot fails, a full STATE, and a second full build that must give
+# make image's digest (reproducible builds). Hours, not minutes.
 fault: image testsum
-	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^(TestPowerCutDraw|TestRollbackMatrix|TestFullState)$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
+	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^(TestPowerCutDraw|TestRollbackMatrix|TestFullState|TestBuildIsReproducible)$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
 	  grep -E '^(=== RUN|--- |PASS|FAIL|ok|TestPowerCutDraw:|\s+\S+_test.go)'
 
 bench: image
