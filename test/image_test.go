@@ -54,7 +54,6 @@ func layoutDigest(t testing.TB, dir, tag string) v1.Hash {
 	return d
 }
 
-
 // The image pushes to a real registry (Debian's docker-registry) and reads
 // back with standard tools.
 func TestPushToRegistry(t *testing.T) {

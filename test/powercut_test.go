@@ -153,7 +153,7 @@ func cutAt(t *testing.T, vm *qemu.VM, disk, cmd string, marker *regexp.Regexp, d
 }
 
 // partitionOf is where the partition labelled label is on disk.
-func partitionOf(t *testing.T, disk, label string) partitions.Placed {
+func partitionOf(t testing.TB, disk, label string) partitions.Placed {
 	t.Helper()
 	table, err := partitions.Read(disk)
 	if err != nil {
