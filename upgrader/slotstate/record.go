@@ -98,8 +98,11 @@ func LoadRecord(path string) (*Record, error) {
 	return r, nil
 }
 
-// Save writes the record atomically (temporary file, fsync, rename), mode
-// 0644: ros os list and ros os status read it without root.
+// Save writes the record atomically and durably (temporary file, fsync,
+// rename, fsync of the directory), mode 0644: ros os list and ros os
+// status read it without root. Without the directory's fsync a power cut
+// seconds after ros os upgrade returned lost the rename on ext4, and with
+// it the pending upgrade: the rollback that followed went unexplained.
 func (r *Record) Save(path string) error {
 	if err := writeJSON(path, r); err != nil {
 		return fmt.Errorf("saving the upgrade record: %w", err)
@@ -107,15 +110,25 @@ func (r *Record) Save(path string) error {
 	return nil
 }
 
-// writeJSON writes v as indented JSON to path, atomically (temporary
-// file, fsync, rename), mode 0644 whatever the umask.
+// writeJSON writes v as indented JSON to path, atomically and durably
+// (temporary file, fsync, rename, fsync of the directory), mode 0644
+// whatever the umask.
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return atomicwriter.WriteFile(path, append(b, '\n'), 0o644)
+	if err := atomicwriter.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
