@@ -31,11 +31,29 @@ func applyConfig(ctx context.Context, st *state) error {
 		os.Setenv(k, v)
 	}
 	for _, apply := range []func(*state, config.Config) error{
-		applySysctl, applyModules, applyMounts, applyWriteFiles, applySSHKeys, applyRegistryAuths,
+		applyEnvironment, applySysctl, applyModules, applyMounts, applyWriteFiles, applySSHKeys, applyRegistryAuths,
 	} {
 		if err := apply(st, c); err != nil {
 			st.log.Printf("cloud-config: %v", err)
 		}
+	}
+	return nil
+}
+
+// applyEnvironment writes ros.environment where the login shells of the
+// console (serial, ssh) read it: login clears the environment the console
+// service was started with, and a user's ros os upgrade needs HTTPS_PROXY.
+func applyEnvironment(st *state, c config.Config) error {
+	var b strings.Builder
+	for _, kv := range c.Ros.Environment {
+		k, v, _ := strings.Cut(kv, "=") // names checked by config.Parse
+		fmt.Fprintf(&b, "export %s='%s'\n", k, strings.ReplaceAll(v, "'", `'\''`))
+	}
+	if err := os.MkdirAll(filepath.Dir(st.opts.Environment), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(st.opts.Environment, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("ros.environment: %w", err)
 	}
 	return nil
 }

@@ -49,14 +49,16 @@ mounts:
   - [/dev/vdc, /proc/self/no/such/dir]
 bootcmd: [echo early, [false]]
 ros:
-  environment: [ROS_TEST_APPLY=1]
+  environment: [ROS_TEST_APPLY=1, "HTTPS_PROXY=http://proxy.example:3128", "NO_PROXY=10.0.2.2,.local", "QUOTE=it's"]
   sysctl: {net.ipv4.ip_forward: "1", no.such.key: "1"}
   modules: [br_netfilter]
   registry_auths:
     registry.example.com:5000: {auth: "ZmxlZXQ6czNjcmV0"}
     other.example.com: {username: me, password: pw}
 `)
-	t.Setenv("ROS_TEST_APPLY", "")
+	for _, k := range []string{"ROS_TEST_APPLY", "HTTPS_PROXY", "NO_PROXY", "QUOTE"} {
+		t.Setenv(k, "") // PID 1 sets them in its own environment
+	}
 	m.runner.fail["false"] = errors.New("exit status 1")
 	st := m.boot("running bootcmd")
 
@@ -65,6 +67,11 @@ ros:
 	}
 	if os.Getenv("ROS_TEST_APPLY") != "1" {
 		t.Error("ros.environment not set for bootcmd")
+	}
+	checkFile(t, m.opts.Environment, "export ROS_TEST_APPLY='1'\nexport HTTPS_PROXY='http://proxy.example:3128'\n"+
+		"export NO_PROXY='10.0.2.2,.local'\nexport QUOTE='it'\\''s'\n", 0o644)
+	if out, err := exec.Command("sh", "-c", ". "+m.opts.Environment+` && printf %s "$QUOTE"`).CombinedOutput(); err != nil || string(out) != "it's" {
+		t.Errorf("sourcing %s: %q, %v", m.opts.Environment, out, err)
 	}
 	checkFile(t, secret, "s3cret\n", 0o600)
 	checkFile(t, script, "#!/bin/sh\n", 0o755)

@@ -83,6 +83,7 @@ type paths struct {
 	Hostname      string // /etc/hostname
 	SSHKeysDir    string
 	RegistryAuth  string // ros.registry_auths for ros
+	Environment   string // ros.environment for login shells
 	CertsDir      string // registries' certificates (certs.d)
 	Home          string // the default user's home
 	ProcSys       string // /proc/sys, where sysctls are written
@@ -102,7 +103,8 @@ func pathsUnder(root string) paths {
 		BootJSON: at(contract.BootJSON), Milestones: at(contract.Milestones), StateDegraded: at(contract.StateDegraded),
 		Resolv: at(contract.Resolv), ResolvConf: at("/etc/resolv.conf"), Hostname: at("/etc/hostname"),
 		SSHKeysDir: at(contract.SSHKeysDir), RegistryAuth: at(contract.RegistryAuth), CertsDir: at(contract.CertsDir),
-		Home: at(contract.DefaultHome), ProcSys: at("/proc/sys"), Watchdog: at(watchdogDev),
+		Environment: at(contract.Environment),
+		Home:        at(contract.DefaultHome), ProcSys: at("/proc/sys"), Watchdog: at(watchdogDev),
 		State: at(contract.State),
 	}
 }

@@ -72,11 +72,11 @@ type started struct {
 // definition of, say, the console cannot take the console away.
 func startService(ctx context.Context, st *state, name string, svc services.Service) started {
 	builtin, core := st.coreServices[name]
-	err := svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version)
+	err := svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version, st.opts.RegistryAuth)
 	if err != nil && core && !reflect.DeepEqual(svc, builtin) {
 		st.log.Printf("%v: starting the built-in %s instead", err, name)
 		svc = builtin
-		err = svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version)
+		err = svcrun.Ensure(ctx, st.sys, name, svc, buildinfo.Version, st.opts.RegistryAuth)
 	}
 	if err != nil {
 		st.log.Printf("%v", err)

@@ -134,6 +134,9 @@ ros:
 %s
   registry_auths:
     %s: {username: fleet, password: s3cret}
+  environment:
+    - HTTPS_PROXY=http://10.0.2.2:%s
+    - NO_PROXY=localhost,127.0.0.1
   services:
     hello:
       image: ros/console:${ROS_VERSION}
@@ -162,6 +165,7 @@ func TestCloudConfig(t *testing.T) {
 	}
 	t.Cleanup(sec.Stop)
 	private := "10.0.2.2:" + port(sec.Addr)
+	proxy := startProxy(t) // the fleet's way out: every HTTPS request of the machine goes through it
 	guestRepo := private + "/fleet/os"
 	key, err := os.ReadFile(cosign.pub())
 	if err != nil {
@@ -172,7 +176,7 @@ func TestCloudConfig(t *testing.T) {
 		return pad + strings.ReplaceAll(strings.TrimSpace(pem), "\n", "\n"+pad)
 	}
 	cc := filepath.Join(t.TempDir(), "cloud-config.yml")
-	doc := fmt.Sprintf(testCloudConfig, pub, private, indent(string(sec.CA), 6), guestRepo, indent(string(key), 8), private)
+	doc := fmt.Sprintf(testCloudConfig, pub, private, indent(string(sec.CA), 6), guestRepo, indent(string(key), 8), private, port(proxy.addr))
 	if err := os.WriteFile(cc, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +198,10 @@ func TestCloudConfig(t *testing.T) {
 	ssh.run("docker run --rm -v data:/data busybox sh -c 'echo kept > /data/f'")
 	ssh.run("echo mine > ~/mine.txt && sudo sh -c 'echo mine > /opt/mine.txt'")
 
-	checkPrivateRegistry(t, ssh, private)
+	checkPrivateRegistry(t, ssh, proxy, private)
+	if out := waitLogin(t, vm, time.Minute).run("echo proxy=$HTTPS_PROXY", time.Minute); !strings.Contains(out, "proxy=http://10.0.2.2:"+port(proxy.addr)) {
+		t.Errorf("the console's login shell lacks ros.environment's HTTPS_PROXY:\n%s", out)
+	}
 
 	out := ssh.run("sudo ros os upgrade 2>&1") // ros.upgrade.repository, newest tag, over TLS with the password
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") || !strings.Contains(out, "signed by ros.upgrade.trust[0]") {
@@ -217,12 +224,23 @@ func TestCloudConfig(t *testing.T) {
 
 // checkPrivateRegistry checks that ros and both Docker daemons reach the
 // private registry at host with the CA and the password the cloud-config
-// gave, and that without either ros says in one line what is missing.
-func checkPrivateRegistry(t *testing.T, ssh *sshClient, host string) {
+// gave, through the proxy of its ros.environment, and that without the CA
+// or the password ros says in one line what is missing.
+func checkPrivateRegistry(t *testing.T, ssh *sshClient, proxy *connectProxy, host string) {
 	t.Helper()
-	if out := ssh.run("ros os list 2>&1"); !regexp.MustCompile(`(?m)^0\.2\.0\s+\(signed\)$`).MatchString(out) {
-		t.Errorf("ros os list of the private registry as rancher:\n%s", out)
+	through := func(who string, f func()) {
+		t.Helper()
+		before := proxy.tunnels(host)
+		f()
+		if proxy.tunnels(host) == before {
+			t.Errorf("%s reached %s without the proxy of ros.environment", who, host)
+		}
 	}
+	through("ros os list", func() {
+		if out := ssh.run("ros os list 2>&1"); !regexp.MustCompile(`(?m)^0\.2\.0\s+\(signed\)$`).MatchString(out) {
+			t.Errorf("ros os list of the private registry as rancher:\n%s", out)
+		}
+	})
 	// Without a password: not the user's docker login, not root's file.
 	out, err := ssh.try("HOME=/tmp ros os list 2>&1", "yes")
 	if err == nil || !strings.Contains(out, "UNAUTHORIZED") || !strings.Contains(out, "ros.registry_auths") || strings.Contains(strings.TrimSpace(out), "\n") {
@@ -237,8 +255,68 @@ func checkPrivateRegistry(t *testing.T, ssh *sshClient, host string) {
 	// User Docker pushes and pulls through the same CA and login, and
 	// System Docker pulls.
 	img := host + "/fleet/busybox:1"
-	ssh.run("docker tag busybox " + img + " && docker push -q " + img + " && docker rmi " + img + " && docker pull -q " + img)
-	ssh.run("system-docker pull -q " + img + " && system-docker rmi " + img)
+	through("User Docker", func() {
+		ssh.run("docker tag busybox " + img + " && docker push -q " + img + " && docker rmi " + img + " && docker pull -q " + img)
+	})
+	through("System Docker", func() { ssh.run("system-docker pull -q " + img + " && system-docker rmi " + img) })
+}
+
+// connectProxy is an HTTPS proxy (CONNECT) on the host that counts the
+// tunnels it opened to each target; the guest's 10.0.2.2 is the host's
+// loopback.
+type connectProxy struct {
+	addr string
+	mu   sync.Mutex
+	n    map[string]int
+	open []net.Conn
+}
+
+func startProxy(t *testing.T) *connectProxy {
+	p := &connectProxy{n: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		h, pt, _ := net.SplitHostPort(r.Host)
+		if h == "10.0.2.2" {
+			h = "127.0.0.1"
+		}
+		up, err := net.DialTimeout("tcp", net.JoinHostPort(h, pt), 10*time.Second)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		down, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		p.mu.Lock()
+		p.n[r.Host]++
+		p.open = append(p.open, up, down)
+		p.mu.Unlock()
+		_, _ = io.WriteString(down, "HTTP/1.1 200 Connection established\r\n\r\n")
+		go func() { _, _ = io.Copy(up, rw); up.Close() }()
+		_, _ = io.Copy(down, up)
+		down.Close()
+	}))
+	t.Cleanup(func() {
+		p.mu.Lock()
+		for _, c := range p.open {
+			c.Close()
+		}
+		p.mu.Unlock()
+		srv.Close()
+	})
+	p.addr = srv.Listener.Addr().String()
+	return p
+}
+
+func (p *connectProxy) tunnels(host string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[host]
 }
 
 // checkConfigured checks what testCloudConfig asks for, over ssh.

@@ -28,10 +28,12 @@ type baseFiles map[string]string
 // serviceBase is busybox with its applet links and a minimal /etc.
 func serviceBase(busybox []byte, applets []string) (v1.Layer, error) {
 	files := baseFiles{
-		"etc/passwd":  Passwd,
-		"etc/group":   Group,
-		"etc/shadow":  Shadow,
-		"etc/profile": "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+		"etc/passwd": Passwd,
+		"etc/group":  Group,
+		"etc/shadow": Shadow,
+		// Login shells (the console's) get ros.environment, which login cleared.
+		"etc/profile": "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n" +
+			"[ -r " + contract.Environment + " ] && . " + contract.Environment + "\n",
 		// Containers that bind-mount the host's /usr run its dynamically
 		// linked binaries (dockerd, the docker CLI) through these links.
 		"lib":   "->usr/lib",

@@ -205,7 +205,7 @@ func newServiceUpCmd(store configstore.Store) *cobra.Command {
 				return err
 			}
 			defer cli.Close()
-			if err := svcrun.Ensure(cmd.Context(), cli, name, svc, buildinfo.Version); err != nil {
+			if err := svcrun.Ensure(cmd.Context(), cli, name, svc, buildinfo.Version, contract.RegistryAuth); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s is up\n", name)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/signature"
@@ -14,6 +15,23 @@ import (
 	"github.com/ros-os/ros/internal/configstore"
 	"github.com/ros-os/ros/internal/contract"
 )
+
+// proxyVars is the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, in
+// either case) of env, a ros.environment, that lookup does not have: the
+// services get ros.environment, but a login or ssh session does not.
+func proxyVars(env []string, lookup func(string) (string, bool)) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToUpper(k) {
+		case "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY":
+			if _, set := lookup(k); !set {
+				out = append(out, kv)
+			}
+		}
+	}
+	return out
+}
 
 // skipSignatureUsage is the help of trust.SkipFlag.
 const skipSignatureUsage = "do not check the image's signature (development only: any image is written)"
@@ -73,9 +91,16 @@ func givenKeys(paths []string) ([]signature.Key, error) {
 
 // registryOpts are how ros reaches registries: the CAs and client
 // certificates of /etc/docker/certs.d, the user's docker logins and then
-// ros.registry_auths (written by PID 1, readable by root), and plain HTTP
-// with insecure.
+// ros.registry_auths (written by PID 1, readable by root), plain HTTP
+// with insecure, and the proxy of ros.environment unless the
+// environment already names one.
 func registryOpts(insecure bool) []artifact.Option {
+	if cfg, err := configstore.Default().Effective(); err == nil {
+		for _, kv := range proxyVars(cfg.Ros.Environment, os.LookupEnv) {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	}
 	opts := []artifact.Option{artifact.WithAuthFile(contract.RegistryAuth)}
 	if insecure {
 		opts = append(opts, artifact.WithInsecure())

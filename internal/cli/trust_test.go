@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -110,5 +111,15 @@ func TestSignedMark(t *testing.T) {
 		if got := signedMark(tt.p, tt.ref, opts); got != tt.want {
 			t.Errorf("signedMark(%s) = %q, want %q", tt.ref, got, tt.want)
 		}
+	}
+}
+
+func TestProxyVars(t *testing.T) {
+	env := []string{"HTTPS_PROXY=http://proxy:3128", "no_proxy=10.0.0.0/8", "http_proxy=http://p:80", "GREETING=hi"}
+	set := map[string]string{"http_proxy": "http://mine:8080"}
+	lookup := func(k string) (string, bool) { v, ok := set[k]; return v, ok }
+	got := proxyVars(env, lookup)
+	if want := []string{"HTTPS_PROXY=http://proxy:3128", "no_proxy=10.0.0.0/8"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("proxyVars = %q, want %q (the session's own proxy kept, other variables left)", got, want)
 	}
 }

@@ -34,7 +34,7 @@ func (ck *checker) errorf(at keyPath, format string, args ...any) {
 var checks = []func(*checker, Config){
 	checkHostname, checkSSHKeys, checkWriteFiles, checkCommands, checkMounts,
 	checkServices, checkServicesInclude, checkInterfaces, checkDNS,
-	checkDockers, checkSysctl, checkModules, checkUpgrade, checkRegistryAuths,
+	checkDockers, checkSysctl, checkModules, checkUpgrade, checkRegistryAuths, checkEnvironment,
 }
 
 // check runs checks on c; each problem is reported as "name:LINE: message"
@@ -295,6 +295,19 @@ func checkRegistryAuths(ck *checker, c Config) {
 			ck.errorf(at, "ros.registry_auths.%s: give auth or username and password, not both", host)
 		case user == "":
 			ck.errorf(at, "ros.registry_auths.%s: no username: give auth (base64 of user:password) or username and password", host)
+		}
+	}
+}
+
+// envName is a variable name every shell can export (login shells get
+// ros.environment through /etc/profile).
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func checkEnvironment(ck *checker, c Config) {
+	for i, kv := range c.Ros.Environment {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || !envName.MatchString(k) {
+			ck.errorf(keyPath{"ros", "environment"}, "ros.environment[%d]: %q is not NAME=VALUE with a NAME of letters, digits and _ (e.g. HTTPS_PROXY=http://proxy:3128)", i, kv)
 		}
 	}
 }

@@ -248,6 +248,7 @@ func TestParseErrors(t *testing.T) {
 		{"trust key", "ros:\n  upgrade:\n    trust:\n      - not a key\n", "c.yml:4: ros.upgrade.trust[0] is not a public key: give the PEM text of a cosign.pub (-----BEGIN PUBLIC KEY-----)"},
 		{"replace trust", "ros:\n  upgrade:\n    replace_trust: true\n", "c.yml:3: ros.upgrade.replace_trust with no ros.upgrade.trust keys would trust no upgrade: add the new keys to ros.upgrade.trust"},
 		{"registry auth", "ros:\n  registry_auths:\n    reg.example.com:5000: {auth: 'bm9jb2xvbg=='}\n", `c.yml:3: ros.registry_auths.reg.example.com:5000: auth is not the base64 of "user:password"`},
+		{"environment name", "ros:\n  environment: {no-proxy: x}\n", `c.yml:2: ros.environment[0]: "no-proxy=x" is not NAME=VALUE with a NAME of letters, digits and _ (e.g. HTTPS_PROXY=http://proxy:3128)`},
 		{"registry auth user", "ros:\n  registry_auths:\n    reg.example.com: {password: x}\n", "c.yml:3: ros.registry_auths.reg.example.com: no username: give auth (base64 of user:password) or username and password"},
 		{"registry auth key", "ros:\n  registry_auths:\n    https://reg.example.com/v2/: {username: u, password: p}\n", `c.yml:3: ros.registry_auths: key "https://reg.example.com/v2/": give the registry as host[:port], e.g. registry.example.com:5000`},
 		{"docker arg", "ros:\n  docker:\n    args: [--debug, '']\n", "c.yml:3: ros.docker.args[1]: empty argument: remove it"},

@@ -27,6 +27,7 @@ const (
 	OSStatus      = RunDir + "/os-status.json"     // the slots' status, published for ros os status without root
 	BootESP       = RunDir + "/boot-esp"           // the PARTUUID of the ESP systemd-boot started from, for containers without efivarfs
 	RegistryAuth  = RunDir + "/registry-auth.json" // ros.registry_auths as a Docker config.json, root only
+	Environment   = RunDir + "/environment"        // ros.environment as export lines, which the services' /etc/profile sources
 
 	RecordDir  = "/var/lib/ros/os"          // on STATE
 	RecordPath = RecordDir + "/record.json" // the upgrade record

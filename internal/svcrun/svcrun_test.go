@@ -2,6 +2,8 @@ package svcrun
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,9 +13,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docker/cli/cli/config/configfile"
+	"github.com/docker/cli/cli/config/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -31,6 +36,7 @@ type fakeEngine struct {
 	pullable   bool
 	inspectErr error
 	calls      []string
+	auth       string // the RegistryAuth of the last pull
 }
 
 func (e *fakeEngine) ContainerInspect(_ context.Context, name string) (container.InspectResponse, error) {
@@ -68,8 +74,9 @@ func (e *fakeEngine) ContainerStart(context.Context, string, container.StartOpti
 	return nil
 }
 
-func (e *fakeEngine) ImagePull(_ context.Context, ref string, _ image.PullOptions) (io.ReadCloser, error) {
+func (e *fakeEngine) ImagePull(_ context.Context, ref string, opts image.PullOptions) (io.ReadCloser, error) {
 	e.calls = append(e.calls, "pull")
+	e.auth = opts.RegistryAuth
 	if !e.pullable {
 		return nil, errors.New("pull access denied")
 	}
@@ -106,7 +113,7 @@ func TestEnsure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := tt.engine
-			err := Ensure(context.Background(), &e, "ntp", svc, "1.0")
+			err := Ensure(context.Background(), &e, "ntp", svc, "1.0", "")
 			if fmt.Sprint(err) != fmt.Sprint(errOrNil(tt.wantErr)) {
 				t.Errorf("Ensure: %v, want %v", err, tt.wantErr)
 			}
@@ -114,6 +121,56 @@ func TestEnsure(t *testing.T) {
 				t.Errorf("calls %v, want %v", e.calls, tt.wantCalls)
 			}
 		})
+	}
+}
+
+// TestPullCredentials: a service image is pulled with the credentials of
+// ros.registry_auths (the file PID 1 writes) for its registry, and none
+// for another.
+func TestPullCredentials(t *testing.T) {
+	dir := t.TempDir()
+	authFile := filepath.Join(dir, "registry-auth.json")
+	cf := configfile.New(authFile)
+	cf.AuthConfigs["registry.example:5000"] = types.AuthConfig{Username: "fleet", Password: "s3cret"}
+	cf.AuthConfigs["docker.io"] = types.AuthConfig{Username: "hub", Password: "hubpw"}
+	if err := cf.Save(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		image, file, wantUser, wantServer string
+	}{
+		{"registry.example:5000/tools/agent:1", authFile, "fleet", "registry.example:5000"},
+		{"nginx:1.27", authFile, "hub", "docker.io"},
+		{"other.example/agent:1", authFile, "", ""},
+		{"registry.example:5000/tools/agent:1", filepath.Join(dir, "none.json"), "", ""},
+		{"registry.example:5000/tools/agent:1", "", "", ""},
+	}
+	for _, tt := range tests {
+		e := fakeEngine{images: map[string]bool{}, pullable: true}
+		if err := Ensure(context.Background(), &e, "agent", services.Service{Image: tt.image}, "1.0", tt.file); err != nil {
+			t.Fatalf("%s: %v", tt.image, err)
+		}
+		var got registry.AuthConfig
+		if e.auth != "" {
+			raw, err := base64.URLEncoding.DecodeString(e.auth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got.Username != tt.wantUser || got.ServerAddress != tt.wantServer || (tt.wantUser != "" && got.Password == "") {
+			t.Errorf("pulling %s with %q: credentials %+v, want user %q for %q", tt.image, tt.file, got, tt.wantUser, tt.wantServer)
+		}
+	}
+	if err := os.WriteFile(authFile, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := fakeEngine{images: map[string]bool{}, pullable: true}
+	err := Ensure(context.Background(), &e, "agent", services.Service{Image: "registry.example:5000/a:1"}, "1.0", authFile)
+	if err == nil || !strings.Contains(err.Error(), "reading registry credentials") {
+		t.Errorf("a torn credentials file: %v, want an error that names it", err)
 	}
 }
 
