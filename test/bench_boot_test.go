@@ -3,10 +3,6 @@
 package test
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -15,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
-	"github.com/ros-os/ros/partitions"
 )
 
 // BenchmarkBoot boots the installed disk three times (OVMF, TCG, -smp 2
@@ -50,22 +45,7 @@ func BenchmarkBoot(b *testing.B) {
 // dropVerity removes ros.verity= from slot a's boot entry on disk's ESP
 // (with mtools, the machine off).
 func dropVerity(b *testing.B, disk string) {
-	b.Helper()
-	esp := fmt.Sprintf("%s@@%d", disk, partitionOf(b, disk, partitions.LabelESP).Offset())
-	local := filepath.Join(b.TempDir(), "ros-a.conf")
-	run(b, "mcopy", "-i", esp, "::/loader/entries/ros-a.conf", local)
-	conf, err := os.ReadFile(local)
-	if err != nil {
-		b.Fatal(err)
-	}
-	edited := regexp.MustCompile(` ros\.verity=\S+`).ReplaceAll(conf, nil)
-	if bytes.Equal(edited, conf) {
-		b.Fatalf("slot a's entry has no ros.verity=:\n%s", conf)
-	}
-	if err := os.WriteFile(local, edited, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	run(b, "mcopy", "-o", "-i", esp, local, "::/loader/entries/ros-a.conf")
+	editEntry(b, disk, "a", func(conf []byte) []byte { return verityArg.ReplaceAll(conf, nil) })
 }
 
 var milestoneRE = regexp.MustCompile(`ros-init: milestone (\S+) at ([0-9.]+) s`)

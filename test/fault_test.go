@@ -15,6 +15,7 @@ import (
 
 	"github.com/ros-os/ros/internal/qemu"
 	"github.com/ros-os/ros/internal/slot"
+	"github.com/ros-os/ros/internal/verity"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -298,7 +299,17 @@ func rewriteSlot(t *testing.T, disk, s string, edit func(root string) error) {
 	if fi.Size() > p.Size() {
 		t.Fatalf("slot %s rewritten is %d bytes, its partition %d", s, fi.Size(), p.Size())
 	}
+	// A slot changed behind dm-verity's back would only fail to mount: the
+	// case is a slot that verifies (a broken but signed image), so it
+	// gets its own hash tree, and its entry the new root hash.
+	tree, err := verity.Append(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	run(t, "dd", "if="+packed, "of="+disk, "bs=1M", "conv=notrunc,fsync", "oflag=seek_bytes", fmt.Sprintf("seek=%d", p.Offset()))
+	editEntry(t, disk, slot.Slot(s), func(conf []byte) []byte {
+		return verityArg.ReplaceAll(conf, []byte(" "+tree.KernelArg()))
+	})
 }
 
 // TestFullState (make fault): a user's container fills STATE to the last

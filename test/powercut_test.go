@@ -3,7 +3,9 @@
 package test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/qemu"
+	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -53,7 +56,7 @@ func powerCut(t *testing.T, vm *qemu.VM, disk, where string, checks ...func()) {
 
 // espEntries lists the boot entry files on disk's ESP as the firmware
 // finds them, read with mtools (not the kernel, not go-diskfs).
-func espEntries(t *testing.T, disk string) []string {
+func espEntries(t testing.TB, disk string) []string {
 	t.Helper()
 	p := partitionOf(t, disk, partitions.LabelESP)
 	out, err := exec.Command("mdir", "-b", "-i", fmt.Sprintf("%s@@%d", disk, p.Offset()), "::/loader/entries").CombinedOutput()
@@ -66,6 +69,39 @@ func espEntries(t *testing.T, disk string) []string {
 	}
 	return names
 }
+
+// editEntry rewrites slot s's boot entry file on disk's ESP (with mtools,
+// the machine off); the entry must change.
+func editEntry(t testing.TB, disk string, s slot.Slot, edit func(conf []byte) []byte) {
+	t.Helper()
+	var name string
+	for _, n := range espEntries(t, disk) {
+		if strings.HasPrefix(n, "ros-"+string(s)+".") || strings.HasPrefix(n, "ros-"+string(s)+"+") {
+			name = n
+		}
+	}
+	if name == "" {
+		t.Fatalf("no boot entry of slot %s on the ESP: %q", s, espEntries(t, disk))
+	}
+	esp := fmt.Sprintf("%s@@%d", disk, partitionOf(t, disk, partitions.LabelESP).Offset())
+	local := filepath.Join(t.TempDir(), name)
+	run(t, "mcopy", "-i", esp, "::/loader/entries/"+name, local)
+	conf, err := os.ReadFile(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := edit(conf)
+	if bytes.Equal(edited, conf) {
+		t.Fatalf("editing the entry %s changed nothing:\n%s", name, conf)
+	}
+	if err := os.WriteFile(local, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "mcopy", "-o", "-i", esp, local, "::/loader/entries/"+name)
+}
+
+// verityArg is ros.verity= of a boot entry.
+var verityArg = regexp.MustCompile(` ros\.verity=\S+`)
 
 // fsckState checks STATE as the next boot finds it: a copy of the
 // partition, its journal replayed (what mounting it does), must pass
