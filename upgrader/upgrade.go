@@ -19,6 +19,7 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/chunked"
 	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/progress"
@@ -56,6 +57,14 @@ type Options struct {
 	// Published is where the status is published once the slot is
 	// flipped (contract.OSStatus on the running machine); unset, nowhere.
 	Published string
+
+	// Running is where the running slot's bytes are read, for the chunks
+	// an upgrade need not download; unset, its partition by label. The
+	// index of what each slot holds is kept beside the record.
+	RunningSlot io.ReaderAt
+	// DryRun stops after resolving: the report says what would be
+	// downloaded; nothing is written.
+	DryRun bool
 }
 
 // Checker checks that img, opened from ref, is signed by a trusted key
@@ -85,12 +94,16 @@ var (
 	ErrSlotTooSmall = partitions.ErrSlotTooSmall
 )
 
-// Phase timings, for the benchmark.
+// Report says what an upgrade did, with phase timings for the benchmark.
 type Report struct {
 	Version  string
 	Slot     slot.Slot
 	SignedBy string // the trusted key's name; empty when not checked
 	Phases   map[string]time.Duration
+	// Reused are the root filesystem's bytes copied from the running
+	// slot, Downloaded the bytes of the image's root filesystem fetched
+	// (of Full, the whole blob).
+	Reused, Downloaded, Full int64
 }
 
 // Upgrade writes the image into the inactive slot and makes it the next
@@ -124,6 +137,10 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 		u.rep.Phases[p.name] = time.Since(start)
+		if o.DryRun {
+			u.rep.Version, u.rep.Slot = u.cfg.Version, u.target
+			return u.rep, nil
+		}
 	}
 	u.rep.Version, u.rep.Slot = u.cfg.Version, u.target
 	u.publish()
@@ -135,17 +152,23 @@ type upgrade struct {
 	target slot.Slot
 	img    v1.Image
 	cfg    artifact.Config
+	plan   *chunked.Plan // of a chunked image
+	from   io.ReaderAt   // the running slot, for the plan's local chunks
 	slot   Slot
 	esp    bootloader.FS
 	rec    *slotstate.Record
 	gen    int // of the new entry
-	rep    *Report
-	closer io.Closer
+	rep     *Report
+	closer  io.Closer
+	closers []io.Closer
 }
 
 func (u *upgrade) close() {
 	if u.closer != nil {
 		u.closer.Close()
+	}
+	for _, c := range u.closers {
+		c.Close()
 	}
 }
 
@@ -206,7 +229,10 @@ func (u *upgrade) resolve(context.Context) error {
 		return err
 	}
 	u.img, u.cfg = img, cfg
-	return u.order()
+	if err := u.order(); err != nil {
+		return err
+	}
+	return u.planChunks()
 }
 
 // order picks the new entry's generation and checks, before anything is
@@ -318,12 +344,33 @@ func (d *blockDev) Size() int64 { return d.size }
 func (d *blockDev) FlushBuffers() error { return unix.IoctlSetInt(int(d.Fd()), unix.BLKFLSBUF, 0) }
 
 // writeSlot first removes the target slot's entry (nothing may boot a slot
-// being written), then streams the root filesystem into it.
+// being written), then writes the root filesystem into it: the chunks the
+// running slot has from it, the others fetched (writeChunks), or the
+// whole stream.
 func (u *upgrade) writeSlot(context.Context) error {
 	if err := removeEntry(u.esp, u.target); err != nil {
 		return err
 	}
 	delete(u.rec.Slots, u.target)
+	if err := chunked.Remove(u.chunksFile(u.target)); err != nil {
+		// A stale index costs downloads, never a wrong slot: every chunk
+		// taken from a slot is checked against its digest.
+		u.o.Logf("warning: %v", err)
+	}
+	if u.plan != nil {
+		err := u.writeChunks()
+		if !errors.Is(err, artifact.ErrNoRanges) {
+			return err
+		}
+		u.o.Logf("%s does not serve parts of blobs: downloading the whole root filesystem", u.o.Ref)
+		u.rep.Reused = 0
+	}
+	return u.streamSlot()
+}
+
+// streamSlot writes the whole root filesystem from its stream.
+func (u *upgrade) streamSlot() error {
+	u.rep.Downloaded = u.cfg.Parts.Rootfs.Size
 	rc, size, err := artifact.OpenRootfs(u.img, u.cfg)
 	if err != nil {
 		return err
@@ -359,6 +406,12 @@ func (u *upgrade) verify(context.Context) error {
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.Digest.Hex {
 		return fmt.Errorf("verifying slot %s: %w: read back sha256:%s, want %s", u.target, artifact.ErrDigestMismatch, got, want.Digest)
+	}
+	if ix := u.cfg.Parts.Rootfs.Chunks; ix != nil {
+		// Only an optimisation: without it the next upgrade downloads more.
+		if err := chunked.Save(u.chunksFile(u.target), *ix); err != nil {
+			u.o.Logf("warning: %v", err)
+		}
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/ros-os/ros/images/chunked"
 )
 
 // Media types of the ros OS artifact.
@@ -23,6 +25,9 @@ const (
 	KernelMediaType    types.MediaType = "application/vnd.ros.os.kernel.v1"
 	InitramfsMediaType types.MediaType = "application/vnd.ros.os.initramfs.v1"
 	RootfsMediaType    types.MediaType = "application/vnd.ros.os.rootfs.v1.squashfs+xz"
+	// RootfsChunkedMediaType is the rootfs of images.chunked: chunks of
+	// the squashfs, each compressed alone, indexed in the config.
+	RootfsChunkedMediaType types.MediaType = "application/vnd.ros.os.rootfs.v2.squashfs+chunked"
 )
 
 // Title is the org.opencontainers.image.title of every ros OS artifact.
@@ -52,9 +57,11 @@ var (
 )
 
 // Parts are the paths of the files that make up an OS image. Rootfs is the
-// xz stream of Squashfs; Squashfs is only read to record its digest.
+// xz stream of Squashfs or, with Chunks, its chunked blob; Squashfs is only
+// read to record its digest.
 type Parts struct {
 	Kernel, Initramfs, Rootfs, Squashfs string
+	Chunks                              *chunked.Index
 }
 
 // Config is the image config blob, of media type ConfigMediaType.
@@ -74,11 +81,13 @@ type Blobs struct {
 }
 
 // Blob is the digest and size of one part. For the rootfs, Uncompressed
-// names the squashfs inside the xz stream: what a slot holds once written.
+// names the squashfs inside the xz stream or the chunks: what a slot holds
+// once written; Chunks is the index of a chunked rootfs.
 type Blob struct {
-	Digest       v1.Hash `json:"digest"`
-	Size         int64   `json:"size"`
-	Uncompressed *Blob   `json:"uncompressed,omitempty"`
+	Digest       v1.Hash        `json:"digest"`
+	Size         int64          `json:"size"`
+	Uncompressed *Blob          `json:"uncompressed,omitempty"`
+	Chunks       *chunked.Index `json:"chunks,omitempty"`
 }
 
 // part describes one layer: its name in errors and config, and its media type.
@@ -96,9 +105,12 @@ var layerParts = []part{
 	{"rootfs", RootfsMediaType, func(p Parts) string { return p.Rootfs }, func(b *Blobs) *Blob { return &b.Rootfs }},
 }
 
+// rootfsChunked is the rootfs part of a chunked image.
+var rootfsChunked = part{"rootfs", RootfsChunkedMediaType, layerParts[2].path, layerParts[2].blob}
+
 // partOf returns the part with media type mt.
 func partOf(mt types.MediaType) (part, bool) {
-	for _, p := range layerParts {
+	for _, p := range append(layerParts, rootfsChunked) {
 		if p.mediaType == mt {
 			return p, true
 		}

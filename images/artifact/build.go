@@ -33,6 +33,12 @@ func New(parts Parts, version, arch, cmdline string) (v1.Image, error) {
 	if cfg.Parts.Rootfs.Uncompressed, err = hashSquashfs(parts.Squashfs); err != nil {
 		return nil, err
 	}
+	if ix := parts.Chunks; ix != nil {
+		if err := ix.Check(cfg.Parts.Rootfs.Size, cfg.Parts.Rootfs.Uncompressed.Size); err != nil {
+			return nil, fmt.Errorf("building image: the rootfs chunks: %w", err)
+		}
+		cfg.Parts.Rootfs.Chunks = ix
+	}
 	img, err := newImage(cfg, layers)
 	if err != nil {
 		return nil, fmt.Errorf("building image: %w", err)
@@ -52,6 +58,9 @@ func checkVersion(version string) error {
 func hashParts(parts Parts) ([]*fileLayer, error) {
 	layers := make([]*fileLayer, 0, len(layerParts))
 	for _, p := range layerParts {
+		if p.mediaType == RootfsMediaType && parts.Chunks != nil {
+			p = rootfsChunked
+		}
 		l, err := hashFile(p, p.path(parts))
 		if err != nil {
 			return nil, err

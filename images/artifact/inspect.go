@@ -54,7 +54,7 @@ func checkMediaTypes(m *v1.Manifest) error {
 		return fmt.Errorf("%w: %d layers, want %d", ErrNotROSImage, len(m.Layers), len(layerParts))
 	}
 	for i, p := range layerParts {
-		if got := m.Layers[i].MediaType; got != p.mediaType {
+		if got := m.Layers[i].MediaType; got != p.mediaType && (p.mediaType != RootfsMediaType || got != RootfsChunkedMediaType) {
 			return fmt.Errorf("%w: layer %d is %q, want %s %q", ErrNotROSImage, i, got, p.name, p.mediaType)
 		}
 	}
@@ -87,8 +87,17 @@ func checkConfig(cfg Config, m *v1.Manifest, arch string) error {
 			return err
 		}
 	}
-	if u := cfg.Parts.Rootfs.Uncompressed; u == nil || u.Size <= 0 {
+	u := cfg.Parts.Rootfs.Uncompressed
+	if u == nil || u.Size <= 0 {
 		return fmt.Errorf("%w: config does not name the uncompressed rootfs", ErrNotROSImage)
+	}
+	switch ix := cfg.Parts.Rootfs.Chunks; {
+	case (ix != nil) != (m.Layers[2].MediaType == RootfsChunkedMediaType):
+		return fmt.Errorf("%w: the rootfs layer is %s but the config has chunks: %v", ErrNotROSImage, m.Layers[2].MediaType, ix != nil)
+	case ix != nil:
+		if err := ix.Check(cfg.Parts.Rootfs.Size, u.Size); err != nil {
+			return fmt.Errorf("checking config: %w", err)
+		}
 	}
 	if cfg.OS != "linux" {
 		return fmt.Errorf("%w: os is %q, want linux", ErrNotROSImage, cfg.OS)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/ros-os/ros/images/chunked"
 )
 
 // OpenRootfs streams the uncompressed root filesystem (the bytes a slot
@@ -22,6 +24,9 @@ func OpenRootfs(img v1.Image, cfg Config) (io.ReadCloser, int64, error) {
 	u := cfg.Parts.Rootfs.Uncompressed
 	if u == nil {
 		return nil, 0, fmt.Errorf("opening rootfs: %w: config does not name the uncompressed rootfs", ErrNotROSImage)
+	}
+	if cfg.Parts.Rootfs.Chunks != nil {
+		return openChunked(img, cfg)
 	}
 	part, _, err := OpenPart(img, RootfsMediaType)
 	if err != nil {
@@ -95,3 +100,41 @@ func (x *xzReader) Close() error {
 	}
 	return x.part.Close()
 }
+
+// openChunked streams a chunked rootfs, each chunk checked against the
+// index as it is decoded, the blob against the manifest and the whole
+// against the uncompressed digest.
+func openChunked(img v1.Image, cfg Config) (io.ReadCloser, int64, error) {
+	u, ix := cfg.Parts.Rootfs.Uncompressed, *cfg.Parts.Rootfs.Chunks
+	dec, err := chunked.NewDecoder(ix, cfg.Parts.Rootfs.Size, u.Size)
+	if err != nil {
+		return nil, 0, fmt.Errorf("opening rootfs: %w", err)
+	}
+	part, _, err := OpenPart(img, RootfsChunkedMediaType)
+	if err != nil {
+		dec.Close()
+		return nil, 0, err
+	}
+	desc := v1.Descriptor{Digest: u.Digest, Size: u.Size}
+	r := verifying(io.NopCloser(corruptIsMismatch{dec.NewReader(part)}), desc, "uncompressed rootfs")
+	return &chunkedReader{Reader: r, close: func() error { dec.Close(); return part.Close() }}, u.Size, nil
+}
+
+// corruptIsMismatch reports a chunk that is not what the index says as
+// ErrDigestMismatch, as for every other blob.
+type corruptIsMismatch struct{ r io.Reader }
+
+func (c corruptIsMismatch) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if errors.Is(err, chunked.ErrCorrupt) && !errors.Is(err, ErrDigestMismatch) {
+		err = fmt.Errorf("%w: %w", ErrDigestMismatch, err)
+	}
+	return n, err
+}
+
+type chunkedReader struct {
+	io.Reader
+	close func() error
+}
+
+func (c *chunkedReader) Close() error { return c.close() }

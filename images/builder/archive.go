@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/cavaliergopher/cpio"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ros-os/ros/images/chunked"
 )
 
 // WriteInitramfs writes dir as a zstd-compressed newc cpio archive, the
@@ -100,6 +103,44 @@ func WriteSquashfs(run func(string, ...string) ([]byte, error), dir, out string,
 		return fmt.Errorf("writing the root filesystem: %w", err)
 	}
 	return nil
+}
+
+// WriteChunked writes the squashfs in as the chunks of images/chunked to
+// out and returns their index: each chunk filtered, then compressed by
+// zstd(1) with opts (decoded by the Go decoder all the same), as many at
+// once as there are CPUs. The output depends only on in, filter and opts.
+func WriteChunked(in, out, filter string, opts []string) (chunked.Index, error) {
+	r, err := os.Open(in)
+	if err != nil {
+		return chunked.Index{}, fmt.Errorf("chunking the root filesystem: %w", err)
+	}
+	defer r.Close()
+	w, err := os.Create(out)
+	if err != nil {
+		return chunked.Index{}, fmt.Errorf("chunking the root filesystem: %w", err)
+	}
+	defer w.Close()
+	ix, err := chunked.WriteParallel(w, r, filter, zstdCLI(opts), runtime.NumCPU())
+	if err != nil {
+		return chunked.Index{}, fmt.Errorf("chunking the root filesystem: %w", err)
+	}
+	return ix, w.Close()
+}
+
+// zstdCLI compresses a chunk with zstd(1): a frame without checksum (each
+// chunk's sha256 is in the index) with its size in the header.
+func zstdCLI(opts []string) chunked.Compressor {
+	return func(dst, src []byte) ([]byte, error) {
+		cmd := exec.Command("zstd", append([]string{"-q", "-c", "--no-check", "-T1"}, opts...)...)
+		cmd.Stdin = bytes.NewReader(src)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w: %s", err, lastLine(stderr.String()))
+		}
+		return append(dst, out...), nil
+	}
 }
 
 // WriteXz compresses in to out with xz(1); xz's output depends only on its

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/ros-os/ros/images/chunked"
 	"github.com/ros-os/ros/internal/verity"
 )
 
@@ -31,9 +32,13 @@ type Options struct {
 
 // Result names the built parts.
 type Result struct {
-	Kernel, Initramfs, Rootfs, RootfsXz string
-	KernelRelease                       string
-	Packages                            []Deb
+	Kernel, Initramfs, Rootfs string
+	// RootfsBlob is what the OS image carries of Rootfs: its chunks, whose
+	// index is Chunks, or (Chunks nil) its xz stream.
+	RootfsBlob    string
+	Chunks        *chunked.Index
+	KernelRelease string
+	Packages      []Deb
 	// Verity is the dm-verity hash tree behind the squashfs in Rootfs;
 	// its kernel argument goes on the image's command line.
 	Verity verity.Tree
@@ -41,10 +46,11 @@ type Result struct {
 
 // Parts are the file names of the outputs inside Options.Out.
 const (
-	KernelFile    = "vmlinuz"
-	InitramfsFile = "initrd"
-	RootfsFile    = "rootfs.squashfs"    // what a slot holds
-	RootfsXzFile  = "rootfs.squashfs.xz" // what the OS image carries
+	KernelFile        = "vmlinuz"
+	InitramfsFile     = "initrd"
+	RootfsFile        = "rootfs.squashfs"         // what a slot holds
+	RootfsChunkedFile = "rootfs.squashfs.chunked" // what the OS image carries (images/chunked)
+	RootfsXzFile      = "rootfs.squashfs.xz"      // or this, without chunks
 )
 
 // Build assembles the OS. Outputs are written to Out.tmp, which replaces
@@ -82,6 +88,15 @@ type builder struct {
 	debs   []Deb
 	roots  map[string]string // package name → unpacked root
 	verity verity.Tree
+	chunks *chunked.Index // of a chunked rootfs
+}
+
+// rootfsBlob is the file name of what the OS image carries of the rootfs.
+func (b *builder) rootfsBlob() string {
+	if b.o.Spec.Rootfs.Chunks != nil {
+		return RootfsChunkedFile
+	}
+	return RootfsXzFile
 }
 
 func (b *builder) run() (*Result, error) {
@@ -104,8 +119,8 @@ func (b *builder) run() (*Result, error) {
 	}
 	return &Result{
 		Kernel: filepath.Join(b.o.Out, KernelFile), Initramfs: filepath.Join(b.o.Out, InitramfsFile),
-		Rootfs: filepath.Join(b.o.Out, RootfsFile), RootfsXz: filepath.Join(b.o.Out, RootfsXzFile), KernelRelease: b.kernel.Release, Packages: b.debs,
-		Verity: b.verity,
+		Rootfs: filepath.Join(b.o.Out, RootfsFile), RootfsBlob: filepath.Join(b.o.Out, b.rootfsBlob()), Chunks: b.chunks,
+		KernelRelease: b.kernel.Release, Packages: b.debs, Verity: b.verity,
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ros-os/ros/images/chunked"
 	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/verity"
@@ -270,25 +272,35 @@ func (b *builder) addServices(t *Tree) error {
 	return WriteUserImages(users, b.o.Spec.UserImages, busybox, applets, b.o.Spec.Architecture)
 }
 
-// squash packs the tree into the slot image and its xz stream, reusing the
-// cached pair when the tree and options are unchanged (xz takes ~1 min).
+// squash packs the tree into the slot image and what the OS image carries
+// of it (its chunks or its xz stream), reusing the cached pair when the
+// tree and options are unchanged (compressing takes a minute or more).
 func (b *builder) squash(dir string) error {
 	sum, err := treeDigest(dir)
 	if err != nil {
 		return err
 	}
 	opts := b.o.Spec.Rootfs
-	key := sha256Hex(sum + strings.Join(opts.SquashfsOptions, " ") + "|" + strings.Join(opts.XzOptions, " ") + "|verity1")
+	pack := "|" + strings.Join(opts.XzOptions, " ")
+	if c := opts.Chunks; c != nil {
+		pack = "|chunks1 " + c.Filter + " " + strings.Join(c.Zstd, " ")
+	}
+	key := sha256Hex(sum + strings.Join(opts.SquashfsOptions, " ") + pack + "|verity1")
 	cached := filepath.Join(b.o.Cache, "rootfs", key)
-	sq, xz := filepath.Join(b.work, RootfsFile), filepath.Join(b.work, RootfsXzFile)
+	sq, blob := filepath.Join(b.work, RootfsFile), filepath.Join(b.work, b.rootfsBlob())
 	if arg, err := os.ReadFile(cached + ".verity"); err == nil {
 		if b.verity, err = verity.Parse(string(arg)); err != nil {
 			return err
 		}
+		if opts.Chunks != nil {
+			if b.chunks, err = readIndex(cached + ".index"); err != nil {
+				return err
+			}
+		}
 		if err := copyFile(cached+".squashfs", sq); err != nil {
 			return err
 		}
-		return copyFile(cached+".xz", xz)
+		return copyFile(cached+".blob", blob)
 	}
 	if err := WriteSquashfs(b.apt.Run, dir, sq, opts.SquashfsOptions); err != nil {
 		return err
@@ -296,16 +308,41 @@ func (b *builder) squash(dir string) error {
 	if b.verity, err = verity.Append(sq); err != nil {
 		return err
 	}
-	if err := WriteXz(sq, xz, opts.XzOptions); err != nil {
+	if c := opts.Chunks; c != nil {
+		ix, err := WriteChunked(sq, blob, c.Filter, c.Zstd)
+		if err != nil {
+			return err
+		}
+		b.chunks = &ix
+		raw, err := json.Marshal(ix)
+		if err != nil {
+			return err
+		}
+		if err := writeCached(cached+".index", raw); err != nil {
+			return err
+		}
+	} else if err := WriteXz(sq, blob, opts.XzOptions); err != nil {
 		return err
 	}
 	if err := cacheCopy(sq, cached+".squashfs"); err != nil {
 		return err
 	}
-	if err := cacheCopy(xz, cached+".xz"); err != nil {
+	if err := cacheCopy(blob, cached+".blob"); err != nil {
 		return err
 	}
 	return writeCached(cached+".verity", []byte(b.verity.String())) // last: it marks the entry complete
+}
+
+func readIndex(path string) (*chunked.Index, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cached rootfs chunks: %w", err)
+	}
+	var ix chunked.Index
+	if err := json.Unmarshal(raw, &ix); err != nil {
+		return nil, fmt.Errorf("reading the cached rootfs chunks %s: %w", path, err)
+	}
+	return &ix, nil
 }
 
 // writeCached writes data at cached, atomically.

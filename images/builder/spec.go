@@ -48,10 +48,19 @@ type PackageSpec struct {
 }
 
 // RootfsSpec sets how the root filesystem is packed for a slot
-// (mksquashfs options) and for the OS image (xz options).
+// (mksquashfs options) and for the OS image: chunked (Chunks), or as one
+// xz stream (XzOptions, the format of images before chunks).
 type RootfsSpec struct {
-	SquashfsOptions []string `yaml:"squashfs_options"`
-	XzOptions       []string `yaml:"xz_options"`
+	SquashfsOptions []string   `yaml:"squashfs_options"`
+	XzOptions       []string   `yaml:"xz_options"`
+	Chunks          *ChunkSpec `yaml:"chunks"`
+}
+
+// ChunkSpec is how each chunk of a chunked root filesystem is compressed:
+// the filter (images/chunked: "x86" or none) and zstd(1)'s options.
+type ChunkSpec struct {
+	Filter string   `yaml:"filter"`
+	Zstd   []string `yaml:"zstd"`
 }
 
 // ServiceSpec is one system service image.

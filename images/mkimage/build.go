@@ -67,7 +67,7 @@ func runBuild(cmd *cobra.Command, o buildOpts) error {
 	// The slot's dm-verity root hash rides on the signed config's command
 	// line into each boot entry of this image.
 	cmdline := strings.TrimSpace(spec.Kernel.Cmdline + " " + res.Verity.KernelArg())
-	img, err := artifact.New(artifact.Parts{Kernel: res.Kernel, Initramfs: res.Initramfs, Rootfs: res.RootfsXz, Squashfs: res.Rootfs},
+	img, err := artifact.New(artifact.Parts{Kernel: res.Kernel, Initramfs: res.Initramfs, Rootfs: res.RootfsBlob, Squashfs: res.Rootfs, Chunks: res.Chunks},
 		o.version, spec.Architecture, cmdline)
 	if err != nil {
 		return err

@@ -1,0 +1,266 @@
+package upgrader
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/ros-os/ros/bootloader"
+	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/chunked"
+	"github.com/ros-os/ros/installer"
+	"github.com/ros-os/ros/internal/testimage"
+	"github.com/ros-os/ros/partitions"
+)
+
+// countingRegistry is the in-process registry with a count of the bytes
+// it served of one blob, and switches that break what a registry may break.
+type countingRegistry struct {
+	h       http.Handler
+	mu      sync.Mutex
+	blob    string // the digest counted
+	served  int64
+	ranges  int
+	noRange bool // ignores Range, as some registries and proxies do
+	tamper  bool // flips a byte of every range it serves
+}
+
+func (c *countingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	counted := c.blob != "" && strings.HasSuffix(r.URL.Path, "/blobs/"+c.blob) && r.Method == http.MethodGet
+	if counted && r.Header.Get("Range") != "" {
+		c.ranges++
+		if c.noRange {
+			r.Header.Del("Range")
+		}
+	}
+	tamper := c.tamper
+	c.mu.Unlock()
+	if !counted {
+		c.h.ServeHTTP(w, r)
+		return
+	}
+	cw := &countWriter{ResponseWriter: w, tamper: tamper && r.Header.Get("Range") != ""}
+	c.h.ServeHTTP(cw, r)
+	c.mu.Lock()
+	c.served += cw.n
+	c.mu.Unlock()
+}
+
+type countWriter struct {
+	http.ResponseWriter
+	n      int64
+	tamper bool
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	if c.tamper && c.n == 0 && len(p) > 0 {
+		p = append([]byte{p[0] ^ 0xFF}, p[1:]...)
+	}
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// deltaImages are two versions that differ by one file, as two builds
+// that differ by one package do.
+func deltaImages(t *testing.T) (v1, v2 v1.Image) {
+	t.Helper()
+	r := rand.New(rand.NewSource(7))
+	files := map[string][]byte{}
+	for i := 0; i < 12; i++ {
+		b := make([]byte, 1<<20+r.Intn(1<<20))
+		r.Read(b)
+		files[fmt.Sprintf("usr/lib/pkg%02d/lib.so", i)] = b
+	}
+	one := testimage.NewFrom(t, "1.0.0", "amd64", files)
+	changed := make([]byte, 300<<10)
+	r.Read(changed)
+	files["usr/lib/pkg05/lib.so"] = changed
+	return one, testimage.NewFrom(t, "2.0.0", "amd64", files)
+}
+
+// deltaMachine is a machine installed with img, whose slot A's chunks
+// are known as the installer leaves them.
+func deltaMachine(t *testing.T, img v1.Image) *machine {
+	t.Helper()
+	ref, _ := testimage.Layout(t, img, "1.0.0")
+	m := &machine{disk: filepath.Join(t.TempDir(), "disk.img"), esp: t.TempDir(), record: filepath.Join(t.TempDir(), "record.json")}
+	opts := installer.Options{Device: m.disk, Image: ref, Size: 1 << 30, Sizes: partitions.Sizes{Slot: 64 << 20}, Trust: testimage.Trust(t)}
+	if _, err := installer.Install(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := bootloader.WriteEntry(bootloader.DirFS(m.esp), bootloader.SlotEntry("a", 1, "1.0.0", "console=ttyS0")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := artifact.Inspect(img, artifact.WithArch("amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chunked.Save(chunked.SlotFile(filepath.Dir(m.record), "a"), *cfg.Parts.Rootfs.Chunks); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (m *machine) deltaUpgrade(t *testing.T, ref string, running io.ReaderAt, dryRun bool) (*Report, error) {
+	t.Helper()
+	sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Close()
+	if running == nil {
+		a, err := partitions.OpenPart(m.disk, partitions.RootLabel("a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		running = a
+	}
+	return Upgrade(context.Background(), Options{Ref: ref, Booted: "a", Running: "1.0.0", Cmdline: "console=ttyS0",
+		Slot: sec, ESP: bootloader.DirFS(m.esp), Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"),
+		Trust: testimage.Trust(t), RunningSlot: running, DryRun: dryRun, ImageOpts: []artifact.Option{artifact.WithInsecure()}})
+}
+
+// slotBHolds reports whether slot B starts with the uncompressed rootfs
+// of img.
+func (m *machine) slotBHolds(t *testing.T, img v1.Image) bool {
+	t.Helper()
+	cfg, err := artifact.Inspect(img, artifact.WithArch("amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(sec, 0, cfg.Parts.Rootfs.Uncompressed.Size)); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)) == cfg.Parts.Rootfs.Uncompressed.Digest.Hex
+}
+
+// TestDeltaUpgrade: an upgrade to a version that differs by one file
+// downloads only the chunks around it (counted at the registry), takes the
+// rest from the running slot, and writes the same slot a full download
+// would; a dry run says so and writes nothing; a registry that ignores
+// Range, or a running slot whose bytes no longer match, costs downloads,
+// never a wrong slot; a registry that serves a wrong chunk is refused.
+func TestDeltaUpgrade(t *testing.T) {
+	one, two := deltaImages(t)
+	reg := &countingRegistry{h: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	srv := httptest.NewServer(reg)
+	defer srv.Close()
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/ros/os:2.0.0"
+	push(t, two, ref)
+	cfg, err := artifact.Inspect(two, artifact.WithArch("amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := cfg.Parts.Rootfs.Size
+	reg.blob = cfg.Parts.Rootfs.Digest.String()
+	reset := func(noRange, tamper bool) {
+		reg.mu.Lock()
+		reg.served, reg.ranges, reg.noRange, reg.tamper = 0, 0, noRange, tamper
+		reg.mu.Unlock()
+	}
+
+	t.Run("one file changed", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		reset(false, false)
+		dry, err := m.deltaUpgrade(t, ref, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reg.served != 0 || m.slotBHolds(t, two) {
+			t.Fatalf("the dry run downloaded %d bytes of the rootfs or wrote slot b", reg.served)
+		}
+		rep, err := m.deltaUpgrade(t, ref, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.slotBHolds(t, two) {
+			t.Fatal("slot b does not hold v2's root filesystem")
+		}
+		if rep.Downloaded != dry.Downloaded || reg.served != rep.Downloaded || rep.Downloaded > full/4 || rep.Reused == 0 {
+			t.Errorf("downloaded %d (dry run said %d, the registry served %d) of %d bytes, reused %d: want the changed chunks only",
+				rep.Downloaded, dry.Downloaded, reg.served, full, rep.Reused)
+		}
+		if reg.ranges == 0 || reg.ranges > 3 {
+			t.Errorf("%d range requests for one changed region, want neighbours coalesced", reg.ranges)
+		}
+		t.Logf("downloaded %d of %d bytes (%.1f %%) in %d ranges, reused %d", rep.Downloaded, full, 100*float64(rep.Downloaded)/float64(full), reg.ranges, rep.Reused)
+	})
+
+	t.Run("a registry that ignores Range", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		reset(true, false)
+		rep, err := m.deltaUpgrade(t, ref, nil, false)
+		if err != nil || !m.slotBHolds(t, two) {
+			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
+		}
+		if rep.Downloaded != full {
+			t.Errorf("downloaded %d, want the whole blob (%d)", rep.Downloaded, full)
+		}
+	})
+
+	t.Run("the running slot changed under its index", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		reset(false, false)
+		a, err := partitions.OpenPart(m.disk, partitions.RootLabel("a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		rep, err := m.deltaUpgrade(t, ref, flipped{a, 3 << 20}, false)
+		if err != nil || !m.slotBHolds(t, two) {
+			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
+		}
+		if reg.served != rep.Downloaded || rep.Downloaded == 0 {
+			t.Errorf("downloaded %d, the registry served %d", rep.Downloaded, reg.served)
+		}
+	})
+
+	t.Run("a registry serving a wrong chunk", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		reset(false, true)
+		_, err := m.deltaUpgrade(t, ref, nil, false)
+		if !errors.Is(err, artifact.ErrDigestMismatch) {
+			t.Fatalf("upgrade: %v, want a digest mismatch", err)
+		}
+		entries, err := bootloader.ReadEntries(bootloader.DirFS(m.esp))
+		if err != nil || len(entries) != 1 || entries[0].ID != "ros-a" {
+			t.Fatalf("after a refused chunk the entries are %+v (%v), want slot a's alone", entries, err)
+		}
+	})
+}
+
+// flipped is a ReaderAt with one byte flipped at off.
+type flipped struct {
+	r   io.ReaderAt
+	off int64
+}
+
+func (f flipped) ReadAt(p []byte, off int64) (int, error) {
+	n, err := f.r.ReadAt(p, off)
+	if f.off >= off && f.off < off+int64(n) {
+		p[f.off-off] ^= 1
+	}
+	return n, err
+}
