@@ -158,4 +158,3 @@ func grow(b []byte, n int64) []byte {
 	}
 	return b[:n]
 }
-

@@ -148,16 +148,16 @@ func Upgrade(ctx context.Context, o Options) (*Report, error) {
 }
 
 type upgrade struct {
-	o      Options
-	target slot.Slot
-	img    v1.Image
-	cfg    artifact.Config
-	plan   *chunked.Plan // of a chunked image
-	from   io.ReaderAt   // the running slot, for the plan's local chunks
-	slot   Slot
-	esp    bootloader.FS
-	rec    *slotstate.Record
-	gen    int // of the new entry
+	o       Options
+	target  slot.Slot
+	img     v1.Image
+	cfg     artifact.Config
+	plan    *chunked.Plan // of a chunked image
+	from    io.ReaderAt   // the running slot, for the plan's local chunks
+	slot    Slot
+	esp     bootloader.FS
+	rec     *slotstate.Record
+	gen     int // of the new entry
 	rep     *Report
 	closer  io.Closer
 	closers []io.Closer
