@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	diskfs "github.com/diskfs/go-diskfs"
 
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/chunked"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/progress"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
@@ -106,6 +109,13 @@ func (in *install) formatState(context.Context) error {
 	defer os.RemoveAll(seed)
 	if err := seedState(seed, in.o.CloudConfig); err != nil {
 		return err
+	}
+	if ix := in.cfg.Parts.Rootfs.Chunks; ix != nil {
+		// What slot a holds, for the first upgrade to download only the
+		// chunks it lacks (upgrader keeps it up to date from then on).
+		if err := chunked.Save(chunked.SlotFile(filepath.Join(seed, contract.RecordDir), string(slot.A)), *ix); err != nil {
+			return fmt.Errorf("seeding STATE: %w", err)
+		}
 	}
 	return mkfsExt4(in.target.Path, p, seed)
 }

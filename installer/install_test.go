@@ -3,6 +3,7 @@ package installer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -14,8 +15,10 @@ import (
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
+	"github.com/ros-os/ros/images/chunked"
 	"github.com/ros-os/ros/images/signature"
 	"github.com/ros-os/ros/images/trust"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/testimage"
 	"github.com/ros-os/ros/internal/testutil/need"
 	"github.com/ros-os/ros/partitions"
@@ -71,6 +74,12 @@ func TestInstallImageFile(t *testing.T) {
 	checkDisk(t, disk, rep)
 	if got := stateFile(t, disk, CloudConfigPath); got != "#cloud-config\nhostname: test\n" {
 		t.Fatalf("cloud-config on STATE: %q", got)
+	}
+	// What slot a holds, for the first upgrade's plan: the image's chunks.
+	var ix chunked.Index
+	raw := stateFile(t, disk, strings.TrimPrefix(chunked.SlotFile(contract.RecordDir, "a"), "/"))
+	if err := json.Unmarshal([]byte(raw), &ix); err != nil || len(ix.Chunks) == 0 || ix.Size() >= diskSize {
+		t.Fatalf("slot a's chunk index on STATE: %v: %.200q", err, raw)
 	}
 }
 

@@ -38,7 +38,7 @@ func newOSVersionCmd() *cobra.Command {
 }
 
 type upgradeOpts struct {
-	force, reboot, insecure, skipSignature bool
+	force, reboot, insecure, skipSignature, dryRun bool
 }
 
 func newOSUpgradeCmd() *cobra.Command {
@@ -63,6 +63,7 @@ image brought, and ros.upgrade.trust of the cloud-config.`,
 	}
 	cmd.Flags().BoolVarP(&o.force, "force", "f", false, "install the same or an older version, or upgrade while the running slot is on trial (dangerous: overwrites the last good slot)")
 	cmd.Flags().BoolVar(&o.reboot, "reboot", false, "reboot into the new slot when written")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "check the image and say how much would be downloaded; write nothing")
 	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
 	cmd.Flags().BoolVar(&o.skipSignature, trust.SkipFlag[2:], false, skipSignatureUsage)
 	return cmd
@@ -92,14 +93,19 @@ func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	out := cmd.ErrOrStderr()
 	rep, err := upgrader.Upgrade(cmd.Context(), upgrader.Options{Ref: ref, Force: o.force, Booted: booted, Running: buildinfo.Version,
 		Cmdline: cmdline.Raw, ImageOpts: opts, Progress: os.Stderr, Repo: repo, Published: contract.OSStatus,
-		Trust: policy(keys, o.skipSignature, out, "ros os upgrade"),
-		Logf:  func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
+		Trust: policy(keys, o.skipSignature, out, "ros os upgrade"), DryRun: o.dryRun,
+		Logf: func(f string, a ...any) { fmt.Fprintf(out, "ros os upgrade: "+f+"\n", a...) }})
 	if err != nil {
 		return err
 	}
 	if rep.SignedBy != "" {
 		fmt.Fprintf(out, "ros os upgrade: signed by %s\n", rep.SignedBy)
 	}
+	if o.dryRun {
+		fmt.Fprintf(cmd.OutOrStdout(), "ros %s would go to slot %s: %s\n", rep.Version, rep.Slot, transfer(rep, booted, "would download"))
+		return nil
+	}
+	fmt.Fprintf(out, "ros os upgrade: %s\n", transfer(rep, booted, "downloaded"))
 	fmt.Fprintf(cmd.OutOrStdout(), "ros %s is in slot %s and boots next, on trial (3 tries)\n", rep.Version, rep.Slot)
 	fmt.Fprintf(out, "ros os upgrade: %s\n", usage(rep))
 	if o.reboot {
@@ -302,7 +308,22 @@ func usage(rep *upgrader.Report) string {
 	}
 	var ru unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &ru)
-	return fmt.Sprintf("phases: %s; peak memory: ros %d MB, xz %d MB", strings.Join(parts, ", "), procsys.Host.PeakRSSKiB()>>10, ru.Maxrss>>10)
+	mem := fmt.Sprintf("ros %d MB", procsys.Host.PeakRSSKiB()>>10)
+	if ru.Maxrss > 0 { // an image of the xz format, decoded by xz(1)
+		mem += fmt.Sprintf(", xz %d MB", ru.Maxrss>>10)
+	}
+	return fmt.Sprintf("phases: %s; peak memory: %s", strings.Join(parts, ", "), mem)
+}
+
+// transfer says how much of the root filesystem came (or would come)
+// from the registry and how much from the running slot.
+func transfer(rep *upgrader.Report, booted slot.Slot, verb string) string {
+	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+	pct := 100.0
+	if rep.Full > 0 {
+		pct = 100 * float64(rep.Downloaded) / float64(rep.Full)
+	}
+	return fmt.Sprintf("%s %s of the %s root filesystem (%.1f %%), %s reused from slot %s", verb, mb(rep.Downloaded), mb(rep.Full), pct, mb(rep.Reused), booted)
 }
 
 // argOr is the first argument, or def without one.
