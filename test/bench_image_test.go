@@ -30,7 +30,7 @@ func BenchmarkImage(b *testing.B) {
 	b.ReportMetric(warm.Seconds(), "s/warm-build")
 	parts := []struct{ metric, file string }{
 		{"MB/kernel", "vmlinuz"}, {"MB/initramfs", "initrd"},
-		{"MB/rootfs-xz", "rootfs.squashfs.xz"}, {"MB/rootfs-squashfs", "rootfs.squashfs"},
+		{"MB/rootfs-chunked", "rootfs.squashfs.chunked"}, {"MB/rootfs-squashfs", "rootfs.squashfs"},
 	}
 	var artifact float64
 	for _, p := range parts {

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ros-os/ros/images/chunked"
 )
 
 // Spec is images/os.yaml: the declarative definition of the OS.
@@ -113,6 +115,9 @@ func (s *Spec) check() error {
 		return errors.New("kernel.package is empty")
 	case len(s.Packages) == 0:
 		return errors.New("no packages")
+	}
+	if c := s.Rootfs.Chunks; c != nil && !chunked.KnownFilter(c.Filter) {
+		return fmt.Errorf("rootfs.chunks.filter %q: want x86 or none", c.Filter)
 	}
 	for _, c := range s.Components {
 		if !aptName.MatchString(c) {

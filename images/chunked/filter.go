@@ -7,6 +7,12 @@ var filters = map[string]func(b []byte, encode bool){
 	"x86": x86,
 }
 
+// KnownFilter tells whether name is a filter this package applies.
+func KnownFilter(name string) bool {
+	_, ok := filters[name]
+	return ok
+}
+
 // x86 makes the targets of x86 CALL and JMP (E8/E9 rel32) absolute
 // (encode) or relative again: a function called from many places is then
 // the same four bytes each time, which compresses better (3 % on the ros
