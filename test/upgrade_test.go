@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,9 @@ func buildVersionIn(t testing.TB, dir, v, spec string) string {
 	run(t, "make", "-s", "image", "VERSION="+v, "BUILD="+dir, "CACHE="+filepath.Join(repo, "build/cache"), "SPEC="+spec)
 	return filepath.Join(dir, "oci")
 }
+
+// transferRE is what ros os upgrade says it downloaded (or would).
+var transferRE = regexp.MustCompile(`download(?:ed)? [0-9.]+ MB of the [0-9.]+ MB root filesystem \(([0-9.]+) %\), [0-9.]+ MB reused from slot a`)
 
 // specCopy is a copy of images/ whose root filesystem chunks are
 // compressed with zstd -3: the versions the tests upgrade to take seconds
@@ -167,11 +171,30 @@ func TestUpgradeAndRollback(t *testing.T) {
 		t.Fatalf("after a refused unsigned upgrade, ros os status does not show slot b empty:\n%s", status)
 	}
 
+	// A dry run says what the upgrade would download, and writes nothing.
+	out = sh.run("sudo ros os upgrade --dry-run --insecure "+guestRepo+":"+v2+" 2>&1", 2*time.Minute)
+	dry := transferRE.FindStringSubmatch(out)
+	if dry == nil || !strings.Contains(out, "ros "+v2+" would go to slot b: would download") {
+		t.Fatalf("ros os upgrade --dry-run said:\n%s", out)
+	}
+	if status := sh.run("sudo ros os status", time.Minute); !regexp.MustCompile(`(?m)^b\s+(\S+\s+)?empty`).MatchString(status) {
+		t.Fatalf("after ros os upgrade --dry-run, ros os status does not show slot b empty:\n%s", status)
+	}
+
 	// 1. v1 -> v2, signed by the key v1 trusts: the new slot comes up
-	// healthy and is kept.
+	// healthy and is kept. v2 differs from v1 by its version (the ros
+	// binary, os-release, the service images' tags): the chunks of the
+	// rest come from slot a, not the registry.
 	out = sh.run(upgrade, 5*time.Minute)
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") || !strings.Contains(out, "ros os upgrade: signed by /etc/ros/trust/") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
+	}
+	if m := transferRE.FindStringSubmatch(out); m == nil || m[1] != dry[1] {
+		t.Errorf("ros os upgrade does not say it downloaded what the dry run said (%s %%):\n%s", dry[1], out)
+	} else if pct, _ := strconv.ParseFloat(m[1], 64); pct > 10 {
+		t.Errorf("ros os upgrade downloaded %s %% of the root filesystem, want at most 10 %%:\n%s", m[1], out)
+	} else {
+		t.Logf("v1 -> v2: %s", m[0])
 	}
 	// Without sudo, rancher sees the status the upgrade published.
 	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`,
