@@ -56,6 +56,7 @@ var (
 		{"internal/..."},
 		{"partitions/..."},
 		{"bootloader/..."},
+		{"images/chunked/..."},
 		{"images/artifact/...", "images/signature/..."},
 		{"images/trust/..."},
 		{"upgrader/slotstate/..."},
