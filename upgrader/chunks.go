@@ -20,9 +20,10 @@ func (u *upgrade) chunksFile(s slot.Slot) string {
 }
 
 // planChunks plans a chunked image: which of its chunks the running slot
-// holds (by the index kept when it was written, each chunk checked again
-// when it is copied), which to download. A running slot whose chunks are
-// not known, or cannot be read, gives a plan that downloads everything.
+// holds, or the inactive slot still holds from its last image (by the
+// index kept when each was written; every chunk is checked again when it
+// is copied), which to download. A slot whose chunks are not known, or
+// that cannot be read, gives nothing.
 func (u *upgrade) planChunks() error {
 	ix := u.cfg.Parts.Rootfs.Chunks
 	u.rep.Full = u.cfg.Parts.Rootfs.Size
@@ -30,22 +31,31 @@ func (u *upgrade) planChunks() error {
 		u.rep.Downloaded = u.rep.Full
 		return nil
 	}
-	var locals []chunked.Index
-	have, err := chunked.Load(u.chunksFile(u.o.Booted))
-	if err != nil {
-		u.o.Logf("warning: the running slot's chunks are not known (%v): downloading them all", err)
-	}
-	if have != nil {
-		if u.from, err = u.openRunning(); err != nil {
-			u.o.Logf("warning: reading the running slot: %v: downloading every chunk", err)
+	var locals []chunked.Local
+	u.sources = nil
+	if have := u.slotChunks(u.o.Booted); have != nil {
+		if from, err := u.openRunning(); err != nil {
+			u.o.Logf("warning: reading the running slot: %v: its chunks are downloaded", err)
 		} else {
-			locals = append(locals, *have)
+			locals, u.sources = append(locals, chunked.Local{Index: *have}), append(u.sources, from)
 		}
+	}
+	if have := u.slotChunks(u.target); have != nil {
+		locals, u.sources = append(locals, chunked.Local{Index: *have, InPlace: true}), append(u.sources, u.slot)
 	}
 	plan := chunked.NewPlan(*ix, locals...)
 	u.plan = &plan
 	u.rep.Reused, u.rep.Downloaded = plan.Reused, plan.Fetched
 	return nil
+}
+
+// slotChunks is the index of what slot s holds, nil if unknown.
+func (u *upgrade) slotChunks(s slot.Slot) *chunked.Index {
+	have, err := chunked.Load(u.chunksFile(s))
+	if err != nil {
+		u.o.Logf("warning: the chunks of slot %s are not known (%v): they are downloaded", s, err)
+	}
+	return have
 }
 
 // openRunning opens the running slot's partition for reading.
@@ -83,8 +93,8 @@ func (u *upgrade) writeChunks() error {
 	}
 	defer dec.Close()
 	offsets, blob := ix.Offsets()
-	bar := progress.New(u.o.Progress, size, fmt.Sprintf("writing slot %s (%d MB from slot %s, %d MB to download)",
-		u.target, u.plan.Reused>>20, u.o.Booted, u.plan.Fetched>>20))
+	bar := progress.New(u.o.Progress, size, fmt.Sprintf("writing slot %s (%.1f MB from the slots, %.1f MB to download)",
+		u.target, float64(u.plan.Reused)/1e6, float64(u.plan.Fetched)/1e6))
 	next := map[int]chunked.Range{} // fetches by first chunk
 	for _, r := range u.plan.Fetches {
 		next[r.First] = r
@@ -106,11 +116,11 @@ func (u *upgrade) writeChunks() error {
 		var data []byte
 		if w := u.plan.From[i]; w.Local >= 0 {
 			local = grow(local, c.Size)
-			if _, err := u.from.ReadAt(local, w.Offset); err == nil && chunked.Verify(local, c) == nil {
+			if _, err := u.sources[w.Local].ReadAt(local, w.Offset); err == nil && chunked.Verify(local, c) == nil {
 				data = local
 				reused += c.Size
 			} else {
-				u.o.Logf("chunk %d of the running slot does not match its digest: downloading it", i)
+				u.o.Logf("chunk %d found in a slot does not match its digest: downloading it", i)
 			}
 		}
 		if data == nil {

@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -206,6 +207,36 @@ func TestDeltaUpgrade(t *testing.T) {
 			t.Errorf("%d range requests for one changed region, want neighbours coalesced", reg.ranges)
 		}
 		t.Logf("downloaded %d of %d bytes (%.1f %%) in %d ranges, reused %d", rep.Downloaded, full, 100*float64(rep.Downloaded)/float64(full), reg.ranges, rep.Reused)
+	})
+
+	t.Run("chunks the slot being written still holds", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		// Slot b holds v1 too (an older image), slot a's chunks are not known.
+		dir := filepath.Dir(m.record)
+		if err := os.Rename(chunked.SlotFile(dir, "a"), chunked.SlotFile(dir, "b")); err != nil {
+			t.Fatal(err)
+		}
+		a, err := partitions.OpenPart(m.disk, partitions.RootLabel("a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		b, err := partitions.OpenPart(m.disk, partitions.RootLabel("b"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(io.NewOffsetWriter(b, 0), io.NewSectionReader(a, 0, a.Size())); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		reset(false, false)
+		rep, err := m.deltaUpgrade(t, ref, a, false)
+		if err != nil || !m.slotBHolds(t, two) {
+			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
+		}
+		if rep.Reused == 0 || reg.served != rep.Downloaded || rep.Downloaded > full/2 {
+			t.Errorf("reused %d from slot b itself, downloaded %d of %d (the registry served %d)", rep.Reused, rep.Downloaded, full, reg.served)
+		}
 	})
 
 	t.Run("a registry that ignores Range", func(t *testing.T) {

@@ -153,7 +153,7 @@ type upgrade struct {
 	img     v1.Image
 	cfg     artifact.Config
 	plan    *chunked.Plan // of a chunked image
-	from    io.ReaderAt   // the running slot, for the plan's local chunks
+	sources []io.ReaderAt // the plan's local images: the running slot, the slot written
 	slot    Slot
 	esp     bootloader.FS
 	rec     *slotstate.Record

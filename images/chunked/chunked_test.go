@@ -98,7 +98,7 @@ func TestContentDefined(t *testing.T) {
 	b := append(append(append([]byte(nil), a[:8<<20]...), []byte("a few inserted bytes")...), a[8<<20:]...)
 	_, ia := write(t, a, "x86")
 	_, ib := write(t, b, "x86")
-	p := NewPlan(ib, ia)
+	p := NewPlan(ib, Local{Index: ia})
 	if p.Reused < int64(len(b))-2*maxChunk {
 		t.Errorf("reused %d of %d bytes: a 20-byte insertion should cost at most two chunks", p.Reused, len(b))
 	}
@@ -112,7 +112,7 @@ func TestPlan(t *testing.T) {
 	slotA := Index{Chunks: []Chunk{c(1, 10), c(2, 20), c(3, 30)}}
 	slotB := Index{Chunks: []Chunk{c(4, 40), c(2, 20)}}
 	ix := Index{Chunks: []Chunk{c(1, 10), c(9, 8), c(8, 6), c(4, 40), c(2, 20), c(7, 4)}}
-	p := NewPlan(ix, slotA, slotB)
+	p := NewPlan(ix, Local{Index: slotA}, Local{Index: slotB})
 	want := []Where{{0, 0}, {-1, 0}, {-1, 0}, {1, 0}, {0, 10}, {-1, 0}}
 	for i, w := range want {
 		if p.From[i] != w {
@@ -127,8 +127,16 @@ func TestPlan(t *testing.T) {
 		t.Errorf("reused %d, fetched %d; want 70 and 9", p.Reused, p.Fetched)
 	}
 	// Same digest, other size: not the same chunk.
-	if p := NewPlan(Index{Chunks: []Chunk{{Size: 11, CSize: 5, Digest: [32]byte{1}}}}, slotA); p.From[0].Local != -1 {
+	if p := NewPlan(Index{Chunks: []Chunk{{Size: 11, CSize: 5, Digest: [32]byte{1}}}}, Local{Index: slotA}); p.From[0].Local != -1 {
 		t.Errorf("a chunk of another size was taken from a local image: %+v", p.From[0])
+	}
+	// The slot being written: its chunk 3 (offset 30) can fill offset 10
+	// (read before anything reaches 30), its chunk 1 (offset 0) cannot fill
+	// offset 30, which is written after offset 0 is gone.
+	target := Index{Chunks: []Chunk{c(1, 10), c(5, 20), c(3, 30)}}
+	p = NewPlan(Index{Chunks: []Chunk{c(9, 10), c(3, 30), c(1, 10)}}, Local{Index: target, InPlace: true})
+	if p.From[0].Local != -1 || p.From[1] != (Where{0, 30}) || p.From[2].Local != -1 {
+		t.Errorf("from the slot being written: %+v", p.From)
 	}
 }
 

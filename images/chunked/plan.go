@@ -23,28 +23,45 @@ type Plan struct {
 	Fetched int64   // blob bytes to download
 }
 
-// NewPlan finds each chunk of ix in the local images (the slots, by the
-// indexes they were written from; earlier ones preferred) by its digest
-// and size, and fetches the rest. A local chunk is checked against the
-// digest when it is copied; one that does not match is fetched instead.
-func NewPlan(ix Index, locals ...Index) Plan {
+// Local is an image an upgrade may copy chunks from: a slot and the index
+// of what it holds. InPlace marks the slot being written: a chunk of it
+// can only be taken before it is overwritten, so only from an offset at or
+// after the one it is written to (the slot is written in order).
+type Local struct {
+	Index   Index
+	InPlace bool
+}
+
+// NewPlan finds each chunk of ix in the local images (earlier ones
+// preferred) by its digest and size, and fetches the rest. A local chunk
+// is checked against the digest when it is copied; one that does not
+// match is fetched instead.
+func NewPlan(ix Index, locals ...Local) Plan {
 	type at struct {
 		local  int
 		offset int64
 	}
-	have := map[Chunk]at{}
-	for l := len(locals) - 1; l >= 0; l-- {
-		offsets, _ := locals[l].Offsets()
-		for i, c := range locals[l].Chunks {
-			have[Chunk{Size: c.Size, Digest: c.Digest}] = at{l, offsets[i]}
+	have := map[Chunk][]at{}
+	for l, local := range locals {
+		offsets, _ := local.Index.Offsets()
+		for i, c := range local.Index.Chunks {
+			k := Chunk{Size: c.Size, Digest: c.Digest}
+			have[k] = append(have[k], at{l, offsets[i]})
 		}
 	}
-	_, blob := ix.Offsets()
+	image, blob := ix.Offsets()
 	p := Plan{From: make([]Where, len(ix.Chunks))}
 	for i, c := range ix.Chunks {
-		if a, ok := have[Chunk{Size: c.Size, Digest: c.Digest}]; ok {
-			p.From[i] = Where{Local: a.local, Offset: a.offset}
-			p.Reused += c.Size
+		found := false
+		for _, a := range have[Chunk{Size: c.Size, Digest: c.Digest}] {
+			if !locals[a.local].InPlace || a.offset >= image[i] {
+				p.From[i] = Where{Local: a.local, Offset: a.offset}
+				p.Reused += c.Size
+				found = true
+				break
+			}
+		}
+		if found {
 			continue
 		}
 		p.From[i] = Where{Local: -1}
