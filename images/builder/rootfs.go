@@ -347,6 +347,9 @@ func readIndex(path string) (*chunked.Index, error) {
 
 // writeCached writes data at cached, atomically.
 func writeCached(cached string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		return fmt.Errorf("caching the root filesystem: %w", err)
+	}
 	if err := os.WriteFile(cached+".tmp", data, 0o644); err != nil {
 		return fmt.Errorf("caching the root filesystem: %w", err)
 	}
