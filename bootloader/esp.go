@@ -443,6 +443,9 @@ func writeFrom(fsys FS, name string, r io.Reader) (err error) {
 	return nil
 }
 
+// Digest is the sha256 (hex) of the file name, read from the disk.
+func Digest(fsys FS, name string) (string, error) { return digestOf(fsys, name) }
+
 // digestOf hashes the file name, dropping its cached pages first where the
 // file is an *os.File, so the bytes come from the disk.
 func digestOf(fsys FS, name string) (string, error) {

@@ -40,7 +40,7 @@ func buildVersionIn(t testing.TB, dir, v, spec string) string {
 }
 
 // transferRE is what ros os upgrade says it downloaded (or would).
-var transferRE = regexp.MustCompile(`download(?:ed)? [0-9.]+ MB of the [0-9.]+ MB root filesystem \(([0-9.]+) %\), [0-9.]+ MB reused from slot a`)
+var transferRE = regexp.MustCompile(`download(?:ed)? [0-9.]+ MB of the [0-9.]+ MB image \(([0-9.]+) %: root filesystem [0-9.]+ MB, kernel and initramfs [0-9.]+ MB\), [0-9.]+ MB reused from slot a`)
 
 // specCopy is a copy of images/ whose root filesystem chunks are
 // compressed with zstd -3: the versions the tests upgrade to take seconds
@@ -192,7 +192,7 @@ func TestUpgradeAndRollback(t *testing.T) {
 	if m := transferRE.FindStringSubmatch(out); m == nil || m[1] != dry[1] {
 		t.Errorf("ros os upgrade does not say it downloaded what the dry run said (%s %%):\n%s", dry[1], out)
 	} else if pct, _ := strconv.ParseFloat(m[1], 64); pct > 10 {
-		t.Errorf("ros os upgrade downloaded %s %% of the root filesystem, want at most 10 %%:\n%s", m[1], out)
+		t.Errorf("ros os upgrade downloaded %s %% of the image, want at most 10 %%:\n%s", m[1], out)
 	} else {
 		t.Logf("v1 -> v2: %s", m[0])
 	}

@@ -26,9 +26,9 @@ func (u *upgrade) chunksFile(s slot.Slot) string {
 // that cannot be read, gives nothing.
 func (u *upgrade) planChunks() error {
 	ix := u.cfg.Parts.Rootfs.Chunks
-	u.rep.Full = u.cfg.Parts.Rootfs.Size
+	u.rep.Rootfs.Full = u.cfg.Parts.Rootfs.Size
 	if ix == nil {
-		u.rep.Downloaded = u.rep.Full
+		u.rep.Rootfs.Downloaded = u.rep.Rootfs.Full
 		return nil
 	}
 	var locals []chunked.Local
@@ -45,7 +45,7 @@ func (u *upgrade) planChunks() error {
 	}
 	plan := chunked.NewPlan(*ix, locals...)
 	u.plan = &plan
-	u.rep.Reused, u.rep.Downloaded = plan.Reused, plan.Fetched
+	u.rep.Rootfs.Reused, u.rep.Rootfs.Downloaded = plan.Reused, plan.Fetched
 	return nil
 }
 
@@ -157,7 +157,7 @@ func (u *upgrade) writeChunks() error {
 	if err := u.slot.Sync(); err != nil {
 		return fmt.Errorf("syncing slot %s: %w", u.target, err)
 	}
-	u.rep.Reused, u.rep.Downloaded = reused, downloaded
+	u.rep.Rootfs.Reused, u.rep.Rootfs.Downloaded = reused, downloaded
 	return nil
 }
 

@@ -32,8 +32,9 @@ import (
 type countingRegistry struct {
 	h       http.Handler
 	mu      sync.Mutex
-	blob    string // the digest counted
+	blob    string // the digest counted in served and ranges
 	served  int64
+	perBlob map[string]int64 // bytes served of every blob, by digest
 	ranges  int
 	noRange bool // ignores Range, as some registries and proxies do
 	tamper  bool // flips a byte of every range it serves
@@ -41,7 +42,9 @@ type countingRegistry struct {
 
 func (c *countingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
-	counted := c.blob != "" && strings.HasSuffix(r.URL.Path, "/blobs/"+c.blob) && r.Method == http.MethodGet
+	_, digest, isBlob := strings.Cut(r.URL.Path, "/blobs/")
+	isBlob = isBlob && r.Method == http.MethodGet
+	counted := isBlob && c.blob != "" && digest == c.blob
 	if counted && r.Header.Get("Range") != "" {
 		c.ranges++
 		if c.noRange {
@@ -50,14 +53,20 @@ func (c *countingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tamper := c.tamper
 	c.mu.Unlock()
-	if !counted {
+	if !isBlob {
 		c.h.ServeHTTP(w, r)
 		return
 	}
-	cw := &countWriter{ResponseWriter: w, tamper: tamper && r.Header.Get("Range") != ""}
+	cw := &countWriter{ResponseWriter: w, tamper: counted && tamper && r.Header.Get("Range") != ""}
 	c.h.ServeHTTP(cw, r)
 	c.mu.Lock()
-	c.served += cw.n
+	if counted {
+		c.served += cw.n
+	}
+	if c.perBlob == nil {
+		c.perBlob = map[string]int64{}
+	}
+	c.perBlob[digest] += cw.n
 	c.mu.Unlock()
 }
 
@@ -178,7 +187,7 @@ func TestDeltaUpgrade(t *testing.T) {
 	reg.blob = cfg.Parts.Rootfs.Digest.String()
 	reset := func(noRange, tamper bool) {
 		reg.mu.Lock()
-		reg.served, reg.ranges, reg.noRange, reg.tamper = 0, 0, noRange, tamper
+		reg.served, reg.ranges, reg.noRange, reg.tamper, reg.perBlob = 0, 0, noRange, tamper, nil
 		reg.mu.Unlock()
 	}
 
@@ -199,14 +208,14 @@ func TestDeltaUpgrade(t *testing.T) {
 		if !m.slotBHolds(t, two) {
 			t.Fatal("slot b does not hold v2's root filesystem")
 		}
-		if rep.Downloaded != dry.Downloaded || reg.served != rep.Downloaded || rep.Downloaded > full/4 || rep.Reused == 0 {
+		if rep.Rootfs.Downloaded != dry.Rootfs.Downloaded || reg.served != rep.Rootfs.Downloaded || rep.Rootfs.Downloaded > full/4 || rep.Rootfs.Reused == 0 {
 			t.Errorf("downloaded %d (dry run said %d, the registry served %d) of %d bytes, reused %d: want the changed chunks only",
-				rep.Downloaded, dry.Downloaded, reg.served, full, rep.Reused)
+				rep.Rootfs.Downloaded, dry.Rootfs.Downloaded, reg.served, full, rep.Rootfs.Reused)
 		}
 		if reg.ranges == 0 || reg.ranges > 3 {
 			t.Errorf("%d range requests for one changed region, want neighbours coalesced", reg.ranges)
 		}
-		t.Logf("downloaded %d of %d bytes (%.1f %%) in %d ranges, reused %d", rep.Downloaded, full, 100*float64(rep.Downloaded)/float64(full), reg.ranges, rep.Reused)
+		t.Logf("downloaded %d of %d bytes (%.1f %%) in %d ranges, reused %d", rep.Rootfs.Downloaded, full, 100*float64(rep.Rootfs.Downloaded)/float64(full), reg.ranges, rep.Rootfs.Reused)
 	})
 
 	t.Run("chunks the slot being written still holds", func(t *testing.T) {
@@ -234,8 +243,58 @@ func TestDeltaUpgrade(t *testing.T) {
 		if err != nil || !m.slotBHolds(t, two) {
 			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
 		}
-		if rep.Reused == 0 || reg.served != rep.Downloaded || rep.Downloaded > full/2 {
-			t.Errorf("reused %d from slot b itself, downloaded %d of %d (the registry served %d)", rep.Reused, rep.Downloaded, full, reg.served)
+		if rep.Rootfs.Reused == 0 || reg.served != rep.Rootfs.Downloaded || rep.Rootfs.Downloaded > full/2 {
+			t.Errorf("reused %d from slot b itself, downloaded %d of %d (the registry served %d)", rep.Rootfs.Reused, rep.Rootfs.Downloaded, full, reg.served)
+		}
+	})
+
+	t.Run("boot files the running slot has", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		// Slot a's ESP directory: v2's kernel as it is, an initramfs of
+		// another build.
+		esp := bootloader.DirFS(m.esp)
+		if err := esp.Mkdir(bootloader.SlotDir("a")); err != nil {
+			t.Fatal(err)
+		}
+		rc, _, err := artifact.OpenPart(two, artifact.KernelMediaType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = bootloader.WriteFile(esp, bootloader.SlotDir("a")+"/vmlinuz", rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bootloader.WriteFile(esp, bootloader.SlotDir("a")+"/initrd", strings.NewReader("another initramfs")); err != nil {
+			t.Fatal(err)
+		}
+		reset(false, false)
+		dry, err := m.deltaUpgrade(t, ref, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := m.deltaUpgrade(t, ref, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kernel, initrd := cfg.Parts.Kernel, cfg.Parts.Initramfs
+		want := Transfer{Reused: kernel.Size, Downloaded: initrd.Size, Full: kernel.Size + initrd.Size}
+		if rep.Boot != want || dry.Boot != want {
+			t.Errorf("boot files: %+v (dry run %+v), want %+v", rep.Boot, dry.Boot, want)
+		}
+		if got := reg.perBlob[kernel.Digest.String()]; got != 0 {
+			t.Errorf("the registry served %d bytes of the kernel the running slot holds", got)
+		}
+		if got := reg.perBlob[initrd.Digest.String()]; got != initrd.Size {
+			t.Errorf("the registry served %d bytes of the initramfs, want all %d", got, initrd.Size)
+		}
+		for name, b := range map[string]artifact.Blob{"vmlinuz": kernel, "initrd": initrd} {
+			if got, err := bootloader.Digest(esp, bootloader.SlotDir("b")+"/"+name); err != nil || got != b.Digest.Hex {
+				t.Errorf("slot b's %s on the ESP: sha256:%s (%v), want %s", name, got, err, b.Digest)
+			}
+		}
+		if tot := rep.Total(); tot.Downloaded != rep.Rootfs.Downloaded+initrd.Size || tot.Full != full+kernel.Size+initrd.Size {
+			t.Errorf("total %+v does not add up the root filesystem %+v and the boot files", tot, rep.Rootfs)
 		}
 	})
 
@@ -246,8 +305,8 @@ func TestDeltaUpgrade(t *testing.T) {
 		if err != nil || !m.slotBHolds(t, two) {
 			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
 		}
-		if rep.Downloaded != full {
-			t.Errorf("downloaded %d, want the whole blob (%d)", rep.Downloaded, full)
+		if rep.Rootfs.Downloaded != full {
+			t.Errorf("downloaded %d, want the whole blob (%d)", rep.Rootfs.Downloaded, full)
 		}
 	})
 
@@ -263,8 +322,8 @@ func TestDeltaUpgrade(t *testing.T) {
 		if err != nil || !m.slotBHolds(t, two) {
 			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
 		}
-		if reg.served != rep.Downloaded || rep.Downloaded == 0 {
-			t.Errorf("downloaded %d, the registry served %d", rep.Downloaded, reg.served)
+		if reg.served != rep.Rootfs.Downloaded || rep.Rootfs.Downloaded == 0 {
+			t.Errorf("downloaded %d, the registry served %d", rep.Rootfs.Downloaded, reg.served)
 		}
 	})
 

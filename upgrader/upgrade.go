@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	goversion "github.com/hashicorp/go-version"
 	"golang.org/x/sys/unix"
 
@@ -100,10 +98,20 @@ type Report struct {
 	Slot     slot.Slot
 	SignedBy string // the trusted key's name; empty when not checked
 	Phases   map[string]time.Duration
-	// Reused are the root filesystem's bytes copied from the running
-	// slot, Downloaded the bytes of the image's root filesystem fetched
-	// (of Full, the whole blob).
+	// What the root filesystem and the boot files (kernel, initramfs)
+	// took from the registry and from this machine; Total is both.
+	Rootfs, Boot Transfer
+}
+
+// Transfer counts an image's bytes: Downloaded from the registry, Reused
+// from this machine (a slot, the ESP), of Full, the size of the blobs.
+type Transfer struct {
 	Reused, Downloaded, Full int64
+}
+
+// Total is the whole image's transfer.
+func (r *Report) Total() Transfer {
+	return Transfer{r.Rootfs.Reused + r.Boot.Reused, r.Rootfs.Downloaded + r.Boot.Downloaded, r.Rootfs.Full + r.Boot.Full}
 }
 
 // Upgrade writes the image into the inactive slot and makes it the next
@@ -158,9 +166,12 @@ type upgrade struct {
 	esp     bootloader.FS
 	rec     *slotstate.Record
 	gen     int // of the new entry
-	rep     *Report
-	closer  io.Closer
-	closers []io.Closer
+	// localBoot: the boot files (by name) the running slot's ESP
+	// directory holds as the image has them, and where.
+	localBoot map[string]string
+	rep       *Report
+	closer    io.Closer
+	closers   []io.Closer
 }
 
 func (u *upgrade) close() {
@@ -232,6 +243,7 @@ func (u *upgrade) resolve(context.Context) error {
 	if err := u.order(); err != nil {
 		return err
 	}
+	u.planBoot()
 	return u.planChunks()
 }
 
@@ -363,14 +375,14 @@ func (u *upgrade) writeSlot(context.Context) error {
 			return err
 		}
 		u.o.Logf("%s does not serve parts of blobs: downloading the whole root filesystem", u.o.Ref)
-		u.rep.Reused = 0
+		u.rep.Rootfs.Reused = 0
 	}
 	return u.streamSlot()
 }
 
 // streamSlot writes the whole root filesystem from its stream.
 func (u *upgrade) streamSlot() error {
-	u.rep.Downloaded = u.cfg.Parts.Rootfs.Size
+	u.rep.Rootfs.Downloaded = u.cfg.Parts.Rootfs.Size
 	rc, size, err := artifact.OpenRootfs(u.img, u.cfg)
 	if err != nil {
 		return err
@@ -423,11 +435,8 @@ func (u *upgrade) flip(context.Context) error {
 	if err := u.esp.Mkdir(dir); err != nil {
 		return fmt.Errorf("writing the ESP: %w", err)
 	}
-	parts := map[string]types.MediaType{"vmlinuz": artifact.KernelMediaType, "initrd": artifact.InitramfsMediaType}
-	for name, mt := range parts {
-		if err := writePart(u.esp, u.img, mt, path.Join(dir, name)); err != nil {
-			return err
-		}
+	if err := u.writeBoot(dir); err != nil {
+		return err
 	}
 	// The kernel and initramfs must be on the disk before the entry that
 	// boots them: the entry is the commit point.
@@ -470,16 +479,4 @@ func cmdlineFor(image, running string) string {
 		have[f] = true
 	}
 	return strings.Join(out, " ")
-}
-
-// writePart writes one verified part to the ESP durably and reads it back
-// (bootloader.WriteFile).
-func writePart(esp bootloader.FS, img v1.Image, mt types.MediaType, dst string) error {
-	rc, _, err := artifact.OpenPart(img, mt)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	_, err = bootloader.WriteFile(esp, dst, rc)
-	return err
 }

@@ -315,15 +315,17 @@ func usage(rep *upgrader.Report) string {
 	return fmt.Sprintf("phases: %s; peak memory: %s", strings.Join(parts, ", "), mem)
 }
 
-// transfer says how much of the root filesystem came (or would come)
-// from the registry and how much from the running slot.
+// transfer says how much of the image came (or would come) from the
+// registry, and how much from this machine (slot and ESP).
 func transfer(rep *upgrader.Report, booted slot.Slot, verb string) string {
 	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+	t := rep.Total()
 	pct := 100.0
-	if rep.Full > 0 {
-		pct = 100 * float64(rep.Downloaded) / float64(rep.Full)
+	if t.Full > 0 {
+		pct = 100 * float64(t.Downloaded) / float64(t.Full)
 	}
-	return fmt.Sprintf("%s %s of the %s root filesystem (%.1f %%), %s reused from slot %s", verb, mb(rep.Downloaded), mb(rep.Full), pct, mb(rep.Reused), booted)
+	return fmt.Sprintf("%s %s of the %s image (%.1f %%: root filesystem %s, kernel and initramfs %s), %s reused from slot %s",
+		verb, mb(t.Downloaded), mb(t.Full), pct, mb(rep.Rootfs.Downloaded), mb(rep.Boot.Downloaded), mb(t.Reused), booted)
 }
 
 // argOr is the first argument, or def without one.
