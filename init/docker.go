@@ -4,16 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/docker/docker/client"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/contract"
-	"github.com/ros-os/ros/internal/services"
 )
 
 // systemDockerArgs: system services use the host network, so System Docker
@@ -52,44 +52,63 @@ func runSystemDocker(ctx context.Context, st *state, args, env []string) (engine
 	return st.sysDocker.Run(ctx, 60*time.Second)
 }
 
-// loadImages loads each service image archive whose ros/NAME:TAG System
-// Docker does not have yet: once per OS version, not on every boot.
+// loadImages loads the service images System Docker does not have yet:
+// once per OS version, not on every boot.
 func loadImages(ctx context.Context, st *state) error {
-	return loadArchives(ctx, st, st.sys, st.opts.ImagesDir, func(name string) string {
-		return contract.ServiceImageRepo + name + ":" + services.ImageTag(buildinfo.Version)
-	})
+	return loadLayout(ctx, st, st.sys, st.opts.ImagesDir)
 }
 
-// loadArchives loads each DIR/NAME.tar whose image ref(NAME) cli lacks.
-func loadArchives(ctx context.Context, st *state, cli engine, dir string, ref func(string) string) error {
-	archives, err := filepath.Glob(filepath.Join(dir, "*.tar"))
+// loadLayout loads into cli, in one docker load, each image of the OCI
+// layout dir that it lacks, by the name the layout gives it
+// (contract.ImageRefName), and checks that cli then has them.
+func loadLayout(ctx context.Context, st *state, cli engine, dir string) error {
+	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("loading the images of %s: %w", dir, err)
 	}
-	for _, a := range archives {
-		r := ref(strings.TrimSuffix(filepath.Base(a), ".tar"))
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("loading the images of %s: %w", dir, err)
+	}
+	missing := map[name.Reference]v1.Image{}
+	var names []string
+	for _, d := range m.Manifests {
+		r := d.Annotations[contract.ImageRefName]
+		tag, err := name.NewTag(r)
+		if err != nil {
+			return fmt.Errorf("loading the images of %s: image %s has no name: %w", dir, d.Digest, err)
+		}
 		if _, err := cli.ImageInspect(ctx, r); err == nil {
 			continue
 		}
-		if err := loadImage(ctx, cli, a); err != nil {
-			return err
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			return fmt.Errorf("loading %s from %s: %w", r, dir, err)
 		}
-		st.log.Printf("loaded %s", r)
+		missing[tag], names = img, append(names, r)
 	}
-	return nil
-}
-
-func loadImage(ctx context.Context, cli engine, archive string) error {
-	f, err := os.Open(archive)
+	if len(missing) == 0 {
+		return nil
+	}
+	what := strings.Join(names, ", ")
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(tarball.MultiRefWrite(missing, pw)) }()
+	resp, err := cli.ImageLoad(ctx, pr, client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return fmt.Errorf("loading %s: %w", archive, err)
+		pr.CloseWithError(err)
+		return fmt.Errorf("loading %s from %s: %w", what, dir, err)
 	}
-	defer f.Close()
-	resp, err := cli.ImageLoad(ctx, f, client.ImageLoadWithQuiet(true))
-	if err != nil {
-		return fmt.Errorf("loading %s: %w", archive, err)
-	}
-	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
-	return err
+	resp.Body.Close()
+	pr.CloseWithError(io.ErrClosedPipe) // ends the writer if the daemon stopped reading
+	if err != nil {
+		return fmt.Errorf("loading %s from %s: %w", what, dir, err)
+	}
+	for _, r := range names { // docker load reports a bad archive in its output, not its status
+		if _, err := cli.ImageInspect(ctx, r); err != nil {
+			return fmt.Errorf("loading %s from %s: the daemon does not have it after docker load: %w", r, dir, err)
+		}
+	}
+	st.log.Printf("loaded %s", what)
+	return nil
 }

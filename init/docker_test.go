@@ -77,28 +77,36 @@ func TestLoadImages(t *testing.T) {
 func TestLoadImagesFails(t *testing.T) {
 	tests := []struct {
 		name    string
-		archive func(m *machine) string
+		breakIt func(m *machine)
 		wantErr string
 	}{
-		{"an empty archive", func(m *machine) string {
-			p := filepath.Join(m.opts.ImagesDir, "broken.tar")
-			m.write(p, "")
-			return p
-		}, "unexpected EOF"},
-		{"an unreadable archive", func(m *machine) string {
-			p := filepath.Join(m.opts.ImagesDir, "dir.tar")
-			must(m.t, os.MkdirAll(p, 0o755))
-			return p
-		}, "is a directory"},
+		{"no layout", func(m *machine) {
+			must(m.t, os.RemoveAll(m.opts.ImagesDir))
+		}, "no such file or directory"},
+		{"a corrupt index", func(m *machine) {
+			m.write(filepath.Join(m.opts.ImagesDir, "index.json"), "{")
+		}, "unexpected end of JSON input"},
+		{"an image without a name", func(m *machine) {
+			m.writeImages(m.opts.ImagesDir, "")
+		}, "has no name"},
+		{"a missing blob", func(m *machine) {
+			blobs, _ := filepath.Glob(filepath.Join(m.opts.ImagesDir, "blobs/sha256/*"))
+			for _, b := range blobs {
+				must(m.t, os.Remove(b))
+			}
+		}, "no such file or directory"},
+		{"a load that loads nothing", func(m *machine) {
+			m.sys.brokenLoad = true
+		}, "does not have it after docker load"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMachine(t)
 			st := m.boot("starting System Docker")
-			archive := tt.archive(m)
+			tt.breakIt(m)
 			err := loadImages(context.Background(), st)
-			if err == nil || !strings.HasPrefix(err.Error(), "loading "+archive+": ") || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("loadImages: %v, want %q", err, tt.wantErr)
+			if err == nil || !strings.Contains(err.Error(), m.opts.ImagesDir) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("loadImages: %v, want %q naming %s", err, tt.wantErr, m.opts.ImagesDir)
 			}
 		})
 	}

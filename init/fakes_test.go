@@ -1,7 +1,9 @@
 package rosinit
 
 import (
+	"archive/tar"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,9 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
 
@@ -46,6 +51,7 @@ type fakeEngine struct {
 	crashing   map[string]bool  // services that restart between two looks
 	pingErr    error
 	listErr    error
+	brokenLoad bool // docker load answers, but has loaded nothing
 
 	started, removed, stopped, loaded, pulled, waited []string
 }
@@ -172,20 +178,43 @@ func (e *fakeEngine) ImageInspect(_ context.Context, ref string, _ ...client.Ima
 	return image.InspectResponse{RepoTags: []string{ref}}, nil
 }
 
+// ImageLoad reads a docker-load archive and has the images its
+// manifest.json tags.
 func (e *fakeEngine) ImageLoad(_ context.Context, r io.Reader, _ ...client.ImageLoadOption) (image.LoadResponse, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return image.LoadResponse{}, err
+	var tags []string
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return image.LoadResponse{}, err
+		}
+		if h.Name != "manifest.json" {
+			continue
+		}
+		var m []struct{ RepoTags []string }
+		if err := json.NewDecoder(tr).Decode(&m); err != nil {
+			return image.LoadResponse{}, err
+		}
+		for _, i := range m {
+			tags = append(tags, i.RepoTags...)
+		}
 	}
-	ref := strings.TrimSpace(string(b))
-	if ref == "" {
+	if len(tags) == 0 {
 		return image.LoadResponse{}, errors.New("unexpected EOF")
 	}
+	slices.Sort(tags)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.images[ref] = true
-	e.loaded = append(e.loaded, ref)
-	return image.LoadResponse{Body: io.NopCloser(strings.NewReader("Loaded image: " + ref + "\n"))}, nil
+	for _, ref := range tags {
+		if !e.brokenLoad {
+			e.images[ref] = true
+		}
+		e.loaded = append(e.loaded, ref)
+	}
+	return image.LoadResponse{Body: io.NopCloser(strings.NewReader("Loaded image: " + strings.Join(tags, ", ") + "\n"))}, nil
 }
 
 func (e *fakeEngine) ImagePull(_ context.Context, ref string, _ image.PullOptions) (io.ReadCloser, error) {
@@ -346,10 +375,12 @@ func newMachine(t *testing.T) *machine {
 	m.write("/proc/cmdline", "console=ttyS0 ros.slot=b root=PARTLABEL=ros-root-b\n")
 	m.write("/proc/uptime", "12.50 20.00\n")
 	m.write("/proc/meminfo", "MemTotal: 1048576 kB\nMemAvailable: 786432 kB\n")
+	var refs []string
 	for _, name := range []string{"setup", "network", "docker", "console", "extra"} {
-		m.write(filepath.Join(m.opts.ImagesDir, name+".tar"), m.image(name))
+		refs = append(refs, m.image(name))
 	}
-	m.write(filepath.Join(m.opts.UserImages, "busybox.tar"), "busybox:latest")
+	m.writeImages(m.opts.ImagesDir, refs...)
+	m.writeImages(m.opts.UserImages, "busybox:latest")
 	for _, dir := range []string{"etc", "run/ros"} { // the image's and the initramfs's
 		must(t, os.MkdirAll(filepath.Join(m.root, dir), 0o755))
 	}
@@ -412,6 +443,22 @@ func (m *machine) options() options {
 // image is the reference of the image of a system service of this version.
 func (m *machine) image(name string) string {
 	return contract.ServiceImageRepo + name + ":" + services.ImageTag(buildinfo.Version)
+}
+
+// writeImages writes an OCI image layout at dir (under the machine's root)
+// with a small image named by each ref.
+func (m *machine) writeImages(dir string, refs ...string) {
+	m.t.Helper()
+	if !strings.HasPrefix(dir, m.root) {
+		dir = filepath.Join(m.root, dir)
+	}
+	p, err := layout.Write(dir, empty.Index)
+	must(m.t, err)
+	for _, r := range refs {
+		img, err := random.Image(64, 1)
+		must(m.t, err)
+		must(m.t, p.AppendImage(img, layout.WithAnnotations(map[string]string{contract.ImageRefName: r})))
+	}
 }
 
 // write writes a file of the machine, path under its root unless it is

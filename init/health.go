@@ -41,7 +41,7 @@ func waitUserDocker(ctx context.Context, st *state) error {
 		defer c.Close()
 	}
 	st.mark("user-docker")
-	return loadArchives(ctx, st, cli, st.opts.UserImages, func(name string) string { return name + ":latest" })
+	return loadLayout(ctx, st, cli, st.opts.UserImages)
 }
 
 // checkHealth is the gate: STATE is the real one, System Docker answers

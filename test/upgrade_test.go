@@ -112,6 +112,35 @@ func pushUnsigned(t testing.TB, reg *registry.Registry, repo, dir, v string) str
 	return "10.0.2.2:" + port(reg.Addr) + "/" + repo
 }
 
+// blobBytes is what reg has served of repo's blobs so far.
+func blobBytes(t testing.TB, reg *registry.Registry, repo string) int64 {
+	t.Helper()
+	n, err := reg.BlobBytes(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// imageSize is the size of the layers of version v in the layout dir: the
+// whole OS image as a first install downloads it.
+func imageSize(t testing.TB, dir, v string) int64 {
+	t.Helper()
+	img, err := artifact.Open("oci-layout:" + dir + ":" + v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n
+}
+
 // brokenSpec is images/ with a User Docker service that cannot start.
 func brokenSpec(t *testing.T) string {
 	t.Helper()
@@ -185,7 +214,9 @@ func TestUpgradeAndRollback(t *testing.T) {
 	// healthy and is kept. v2 differs from v1 by its version (the ros
 	// binary, os-release, the service images' tags): the chunks of the
 	// rest come from slot a, not the registry.
+	served := blobBytes(t, reg, "ros/os")
 	out = sh.run(upgrade, 5*time.Minute)
+	served = blobBytes(t, reg, "ros/os") - served
 	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") || !strings.Contains(out, "ros os upgrade: signed by /etc/ros/trust/") {
 		t.Fatalf("ros os upgrade said:\n%s", out)
 	}
@@ -195,6 +226,13 @@ func TestUpgradeAndRollback(t *testing.T) {
 		t.Errorf("ros os upgrade downloaded %s %% of the image, want at most 10 %%:\n%s", m[1], out)
 	} else {
 		t.Logf("v1 -> v2: %s", m[0])
+	}
+	// The same measured at the registry (its access log), against the
+	// whole image: every blob of the upgrade's repository it served.
+	if full := imageSize(t, sharedVersion(t, v2), v2); served > full/10 {
+		t.Errorf("the registry served %d bytes of blobs for the upgrade, %.1f %% of the %d-byte image, want at most 10 %%", served, 100*float64(served)/float64(full), full)
+	} else {
+		t.Logf("v1 -> v2 at the registry: %d bytes of blobs served, %.1f %% of the %d-byte image", served, 100*float64(served)/float64(full), full)
 	}
 	// Without sudo, rancher sees the status the upgrade published.
 	readOnlyAsUser(t, sh, v1, `(?m)^a\s+`+regexp.QuoteMeta(v1)+`\s+active`, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+pending`,

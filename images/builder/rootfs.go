@@ -18,8 +18,8 @@ import (
 // Where things live in the root filesystem (the contract's names).
 const (
 	RosBinary     = contract.RosBinary
-	ServiceImages = contract.ImagesDir  // NAME.tar per system service
-	UserImages    = contract.UserImages // NAME.tar preloaded into User Docker
+	ServiceImages = contract.ImagesDir  // OCI layout of the system service images
+	UserImages    = contract.UserImages // OCI layout of the images preloaded into User Docker
 	BootEFI       = contract.BootEFI
 	TrustDir      = contract.TrustDir // the public keys of Options.Trust
 )

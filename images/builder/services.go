@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
@@ -123,48 +123,44 @@ func serviceImage(base v1.Layer, s ServiceSpec, arch string) (v1.Image, error) {
 	return mutate.ConfigFile(img, cf)
 }
 
-// WriteServiceImages saves each service image, tagged ros/NAME:VERSION, as
-// its own docker-load archive NAME.tar in dir. One archive per image keeps
-// the bytes reproducible (ggcr writes a multi-image archive in map order);
-// the shared base layer is loaded once, as Docker skips layers it has.
+// WriteServiceImages writes the service images, tagged
+// ros/NAME:VERSION, into the OCI image layout dir (writeImages).
 func WriteServiceImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, version, arch string) error {
-	base, err := serviceBase(busybox, applets)
-	if err != nil {
-		return err
-	}
-	for _, s := range specs {
-		if err := writeImage(dir, base, s, ServiceImageRepo+s.Name+":"+version, arch); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeImages(dir, specs, busybox, applets, arch, func(s ServiceSpec) string { return ServiceImageRepo + s.Name + ":" + version })
 }
 
-// WriteUserImages saves each user image, tagged NAME:latest, as NAME.tar in dir.
+// WriteUserImages writes the user images, tagged NAME:latest, into the OCI
+// image layout dir.
 func WriteUserImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, arch string) error {
+	return writeImages(dir, specs, busybox, applets, arch, func(s ServiceSpec) string { return s.Name + ":latest" })
+}
+
+// writeImages writes one image per spec into an OCI image layout at dir,
+// in the specs' order, each named by its reference (contract.ImageRefName):
+// the base layer they share is stored once, and the files a new version
+// changes are only the small configs, manifests and index, so an upgrade
+// downloads little of them. The same inputs give the same bytes.
+func writeImages(dir string, specs []ServiceSpec, busybox []byte, applets []string, arch string, ref func(ServiceSpec) string) error {
 	base, err := serviceBase(busybox, applets)
 	if err != nil {
 		return err
 	}
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		return fmt.Errorf("writing images to %s: %w", dir, err)
+	}
 	for _, s := range specs {
-		if err := writeImage(dir, base, s, s.Name+":latest", arch); err != nil {
+		img, err := serviceImage(base, s, arch)
+		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func writeImage(dir string, base v1.Layer, s ServiceSpec, ref, arch string) error {
-	img, err := serviceImage(base, s, arch)
-	if err != nil {
-		return err
-	}
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		return fmt.Errorf("tagging service %s: %w", s.Name, err)
-	}
-	if err := tarball.WriteToFile(filepath.Join(dir, s.Name+".tar"), tag, img); err != nil {
-		return fmt.Errorf("writing service image %s: %w", s.Name, err)
+		r := ref(s)
+		if _, err := name.NewTag(r); err != nil {
+			return fmt.Errorf("tagging service %s: %w", s.Name, err)
+		}
+		if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{contract.ImageRefName: r})); err != nil {
+			return fmt.Errorf("writing image %s: %w", r, err)
+		}
 	}
 	return nil
 }

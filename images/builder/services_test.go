@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+
+	"github.com/ros-os/ros/internal/contract"
 )
 
-// Service images are docker-load archives, tagged ros/NAME:VERSION, with the
-// service's command, and the same inputs give the same bytes.
+// Service images are one OCI layout, each image named ros/NAME:VERSION,
+// with the service's command; the base layer they share is stored once,
+// and the same inputs give the same bytes.
 func TestWriteServiceImages(t *testing.T) {
 	specs := []ServiceSpec{{Name: "syslog", Cmd: []string{"syslogd", "-n"}}, {Name: "ntp", Cmd: []string{"ntpd", "-n"}}}
 	busybox := []byte("#!not really busybox")
@@ -22,16 +24,38 @@ func TestWriteServiceImages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, s := range specs {
-		da, _ := os.ReadFile(filepath.Join(a, s.Name+".tar"))
-		db, _ := os.ReadFile(filepath.Join(b, s.Name+".tar"))
+	blobs, _ := filepath.Glob(filepath.Join(a, "blobs/sha256/*"))
+	// one layer, two configs, two manifests
+	if len(blobs) != 5 {
+		t.Errorf("%d blobs, want 5: the shared layer once", len(blobs))
+	}
+	for _, f := range append(blobs, filepath.Join(a, "index.json")) {
+		rel, _ := filepath.Rel(a, f)
+		da, _ := os.ReadFile(f)
+		db, _ := os.ReadFile(filepath.Join(b, rel))
 		if len(da) == 0 || !bytes.Equal(da, db) {
-			t.Fatalf("%s.tar: empty or not reproducible", s.Name)
+			t.Fatalf("%s: empty or not reproducible", rel)
 		}
-		tag, _ := name.NewTag("ros/" + s.Name + ":1.2.3")
-		img, err := tarball.ImageFromPath(filepath.Join(a, s.Name+".tar"), &tag)
+	}
+	idx, err := layout.ImageIndexFromPath(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Manifests) != len(specs) {
+		t.Fatalf("%d images, want %d", len(m.Manifests), len(specs))
+	}
+	for i, s := range specs {
+		d := m.Manifests[i]
+		if got, want := d.Annotations[contract.ImageRefName], "ros/"+s.Name+":1.2.3"; got != want {
+			t.Errorf("image %d is named %q, want %q", i, got, want)
+		}
+		img, err := idx.Image(d.Digest)
 		if err != nil {
-			t.Fatalf("%s.tar has no image %s: %v", s.Name, tag, err)
+			t.Fatal(err)
 		}
 		cf, err := img.ConfigFile()
 		if err != nil {

@@ -43,8 +43,8 @@ const (
 	ServicesFile = "/usr/share/ros/services.yaml"
 	CatalogFile  = "/usr/share/ros/catalog.yaml" // services run only when enabled
 	UdhcpcScript = "/usr/share/ros/udhcpc.script"
-	ImagesDir    = "/usr/share/ros/images"      // NAME.tar per system service
-	UserImages   = "/usr/share/ros/user-images" // NAME.tar preloaded into User Docker as NAME:latest
+	ImagesDir    = "/usr/share/ros/images"      // OCI image layout: the system service images, ros/NAME:VERSION
+	UserImages   = "/usr/share/ros/user-images" // OCI image layout: images preloaded into User Docker, NAME:latest
 	ModulesFile  = "/usr/share/ros/modules"     // modules PID 1 loads
 	RosBinary    = "/usr/bin/ros"               // setuid root: ros is also sudo
 	TrustDir     = "/etc/ros/trust"             // the public keys (*.pub) the OS trusts for its upgrades
@@ -57,6 +57,10 @@ const (
 // ServiceImageRepo is the repository prefix of the system service images:
 // the image build tags them ros/NAME:TAG, PID 1 runs them by that name.
 const ServiceImageRepo = "ros/"
+
+// ImageRefName is the annotation that names each image of ImagesDir and
+// UserImages by its whole reference (REPO:TAG), as containerd names them.
+const ImageRefName = "io.containerd.image.name"
 
 // Paths in the initramfs.
 const (

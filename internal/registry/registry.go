@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -30,7 +32,7 @@ const config = `version: 0.1
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: false
 storage:
   filesystem:
     rootdirectory: %s
@@ -137,6 +139,26 @@ func (r *Registry) waitReady(timeout time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("docker-registry on %s not ready after %s: %v", r.Addr, timeout, last)
+}
+
+// BlobBytes is how many bytes of blobs of repo the registry has served so
+// far (bodies of GETs answered 200 or 206, whole or ranges), from its own
+// access log: what a client downloaded, measured at the registry.
+func (r *Registry) BlobBytes(repo string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join(r.dir, "registry.log"))
+	if err != nil {
+		return 0, fmt.Errorf("reading the registry's access log: %w", err)
+	}
+	re := regexp.MustCompile(`"GET /v2/` + regexp.QuoteMeta(repo) + `/blobs/sha256:[0-9a-f]{64} HTTP/[0-9.]+" 20[06] ([0-9]+) `)
+	var n int64
+	for _, m := range re.FindAllSubmatch(b, -1) {
+		v, err := strconv.ParseInt(string(m[1]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("the registry's access log: %w", err)
+		}
+		n += v
+	}
+	return n, nil
 }
 
 // Stop kills the registry.
