@@ -47,7 +47,10 @@ var transferRE = regexp.MustCompile(`download(?:ed)? [0-9.]+ MB of the [0-9.]+ M
 // to compress instead of a minute or more, and go through the same code
 // (bigger chunks of the same squashfs, the same chunk boundaries and
 // digests). make image, which the tests install, and
-// TestBuildIsReproducible keep the release level.
+// TestBuildIsReproducible keep the release level. The copy also has one
+// Debian package more (tree, /usr/bin/tree): a version built from it
+// differs from make image's by a package, as a real upgrade does, and by
+// its version (the ros binary, os-release, the service images' tags).
 func specCopy(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -61,6 +64,11 @@ func specCopy(t testing.TB) string {
 	if quick == string(b) {
 		t.Fatal("images/os.yaml: no rootfs chunks at zstd -19 to make quicker")
 	}
+	more := strings.Replace(quick, "\nlinks:\n", "\n  - name: tree\n    files: [usr/bin/tree]\n\nlinks:\n", 1)
+	if more == quick {
+		t.Fatal("images/os.yaml: no links: section after the packages to add tree before")
+	}
+	quick = more
 	if err := os.WriteFile(p, []byte(quick), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -211,9 +219,10 @@ func TestUpgradeAndRollback(t *testing.T) {
 	}
 
 	// 1. v1 -> v2, signed by the key v1 trusts: the new slot comes up
-	// healthy and is kept. v2 differs from v1 by its version (the ros
-	// binary, os-release, the service images' tags): the chunks of the
-	// rest come from slot a, not the registry.
+	// healthy and is kept. v2 differs from v1 by one package and by its
+	// version (specCopy): the chunks of the rest come from slot a, and the
+	// kernel from slot a's ESP directory, not the registry.
+
 	served := blobBytes(t, reg, "ros/os")
 	out = sh.run(upgrade, 5*time.Minute)
 	served = blobBytes(t, reg, "ros/os") - served
@@ -272,6 +281,9 @@ func TestUpgradeAndRollback(t *testing.T) {
 	readOnlyAsUser(t, sh, v2, `(?m)^b\s+`+regexp.QuoteMeta(v2)+`\s+active, good`)
 	if got := strings.TrimSpace(sh.run("ros os version", time.Minute)); got != v2 {
 		t.Fatalf("after the upgrade, ros os version = %q, want %s", got, v2)
+	}
+	if out := sh.run("tree --version 2>&1", time.Minute); !strings.Contains(out, "tree v2.") {
+		t.Errorf("slot b lacks the package v2 added: tree --version said:\n%s", out)
 	}
 	status := sh.run("sudo ros os status", time.Minute)
 	if !regexp.MustCompile(`(?m)^b\s+` + regexp.QuoteMeta(v2) + `\s+active, good`).MatchString(status) {
