@@ -222,7 +222,6 @@ func TestUpgradeAndRollback(t *testing.T) {
 	// healthy and is kept. v2 differs from v1 by one package and by its
 	// version (specCopy): the chunks of the rest come from slot a, and the
 	// kernel from slot a's ESP directory, not the registry.
-
 	served := blobBytes(t, reg, "ros/os")
 	out = sh.run(upgrade, 5*time.Minute)
 	served = blobBytes(t, reg, "ros/os") - served
