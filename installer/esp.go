@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/diskfs/go-diskfs/backend/file"
@@ -20,6 +19,7 @@ import (
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/fstools"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/partitions"
 )
@@ -35,27 +35,25 @@ const (
 // esp writes files into a FAT filesystem at an offset of a disk or image
 // with mtools, the same way for /dev/vda and disk.img.
 type esp struct {
-	image   string            // path@@offset, mtools' syntax for a filesystem at an offset
+	fat     fstools.FAT
 	written map[string]string // ESP path → the local file copied there
 }
 
 func newESP(path string, p partitions.Placed) *esp {
-	return &esp{image: path + "@@" + strconv.FormatInt(p.Offset(), 10), written: map[string]string{}}
+	return &esp{fat: fstools.FATAt(path, p.Offset()), written: map[string]string{}}
 }
 
 func (e *esp) mkdir(dirs ...string) error {
-	for _, d := range dirs {
-		if err := run("mmd", "-i", e.image, "-D", "s", "::/"+d); err != nil {
-			return fmt.Errorf("creating %s on the ESP: %w", d, err)
-		}
+	if err := e.fat.Mkdir(dirs...); err != nil {
+		return fmt.Errorf("the ESP: %w", err)
 	}
 	return nil
 }
 
 // put copies a local file to dst, replacing it.
 func (e *esp) put(src, dst string) error {
-	if err := run("mcopy", "-i", e.image, "-o", src, "::/"+dst); err != nil {
-		return fmt.Errorf("writing %s to the ESP: %w", dst, err)
+	if err := e.fat.Put(src, dst); err != nil {
+		return fmt.Errorf("the ESP: %w", err)
 	}
 	e.written[dst] = src
 	return nil
@@ -156,10 +154,7 @@ func readFAT(fsys *fat32.FileSystem, name string) ([]byte, error) {
 }
 
 func mkfsVfat(path string, p partitions.Placed) error {
-	sectors := strconv.FormatInt(p.Offset()/p.SectorSize, 10)
-	err := run("mkfs.fat", "-F", "32", "-n", "ROS-ESP", "-I", "-S", strconv.FormatInt(p.SectorSize, 10),
-		"--offset", sectors, path, strconv.FormatInt(p.Size()>>10, 10))
-	if err != nil {
+	if err := fstools.FormatFAT(path, p.Offset(), p.Size(), p.SectorSize, "ROS-ESP", true); err != nil {
 		return fmt.Errorf("formatting the ESP: %w", err)
 	}
 	return nil

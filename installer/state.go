@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/fstools"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -35,7 +36,7 @@ func seedState(dir, cloudConfig string) error {
 // mkfsExt4 formats the STATE partition in place (at its offset on the whole
 // disk or image) and fills it from seed.
 func mkfsExt4(path string, p partitions.Placed, seed string) error {
-	err := run("mkfs.ext4", "-F", "-q", "-L", partitions.LabelState, "-E", "offset="+strconv.FormatInt(p.Offset(), 10),
+	err := fstools.Run("mkfs.ext4", "-F", "-q", "-L", partitions.LabelState, "-E", "offset="+strconv.FormatInt(p.Offset(), 10),
 		"-d", seed, path, strconv.FormatInt(p.Size()>>10, 10)+"k")
 	if err != nil {
 		return fmt.Errorf("formatting STATE: %w", err)
