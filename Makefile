@@ -10,7 +10,7 @@ PKG     := github.com/ros-os/ros/internal/buildinfo
 LDFLAGS := -s -w -buildid= -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 export CGO_ENABLED := 0
 
-.PHONY: all deps ros image disk run test unit-test qemu-test testsum bench fault push clean
+.PHONY: all deps ros image iso disk run run-iso test unit-test qemu-test testsum bench fault push clean
 all: image
 
 deps:
@@ -37,6 +37,12 @@ image: deps ros
 	go run ./images/mkimage build --version '$(VERSION)' --spec $(SPEC) --ros $(BUILD)/ros --init $(BUILD)/ros-initramfs \
 	  --cache $(CACHE) --out $(BUILD)/os --oci $(BUILD)/oci $(foreach k,$(TRUST),--trust $(k))
 	$(if $(KEY),,COSIGN_PASSWORD= )go run ./images/mkimage sign --key $(SIGNKEY) oci-layout:$(BUILD)/oci:$(VERSION)
+
+# The live medium: build/ros-VERSION.iso, for a CD or written raw to a USB
+# stick; it boots ros live and installs the image it carries offline.
+ISO := $(BUILD)/ros-$(VERSION).iso
+iso: image
+	go run ./images/mkimage iso --image oci-layout:$(BUILD)/oci:$(VERSION) --out $(ISO)
 
 # A fresh 4 GiB disk image with the built OS installed by `ros install`;
 # the developer image logs in on the serial console by itself (ros.autologin).

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ros-os/ros/internal/buildinfo"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/slot"
 )
 
@@ -206,7 +207,11 @@ func writeBootJSON(st *state) {
 	if err := os.WriteFile(st.opts.BootJSON, append(b, '\n'), 0o644); err != nil {
 		st.log.Printf("writing %s: %v", st.opts.BootJSON, err)
 	}
-	if r.Healthy {
+	switch {
+	case r.Healthy && st.cmdline.Has(contract.LiveArg):
+		st.log.Printf("ros %s is up live, from the medium: System Docker, %d services and User Docker are healthy; %d MB in use. "+
+			"Nothing written here is kept: to install, sudo ros install -d DISK [-c cloud-config.yml]", r.Version, len(st.services), r.MemUsedMB)
+	case r.Healthy:
 		st.log.Printf("ros %s is up on slot %s: System Docker, %d services and User Docker are healthy; %d MB in use",
 			r.Version, r.Slot, len(st.services), r.MemUsedMB)
 	}

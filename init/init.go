@@ -17,6 +17,7 @@ import (
 	"github.com/ros-os/ros/init/reaper"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/services"
 )
@@ -143,6 +144,9 @@ func runSteps(ctx context.Context, st *state, table []step) {
 // assess hands the gate's verdict to boot assessment and reports whether
 // this slot is given up (then the machine reboots into the other one).
 func assess(st *state) bool {
+	if st.cmdline.Has(contract.LiveArg) {
+		return false // a live system has no slots: its medium is read-only
+	}
 	reboot, err := st.opts.assess(st.cmdline.Slot, buildinfo.Version, st.failed == "", st.reason)
 	if err != nil {
 		// A slot already marked bad is given up even if the record could

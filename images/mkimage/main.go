@@ -18,6 +18,6 @@ func main() {
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{Use: "mkimage", Short: "Build, sign and push the ros OS image", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newBuildCmd(), newPushCmd(), newSignCmd(), newKeygenCmd(), newToolCmd())
+	root.AddCommand(newBuildCmd(), newPushCmd(), newSignCmd(), newKeygenCmd(), newToolCmd(), newISOCmd())
 	return root
 }

@@ -62,6 +62,18 @@ const ServiceImageRepo = "ros/"
 // UserImages by its whole reference (REPO:TAG), as containerd names them.
 const ImageRefName = "io.containerd.image.name"
 
+// The live medium (mkimage iso): an ISO9660 filesystem with this volume
+// ID holding the slot image and the OS image it came from; a kernel
+// command line with LiveArg boots it live, the medium mounted at
+// LiveMedium from the initramfs on, STATE a tmpfs.
+const (
+	LiveArg    = "ros.live"
+	LiveVolume = "ROS_LIVE"
+	LiveRootfs = "ros/rootfs.img" // on the medium: the squashfs and its dm-verity tree, as a slot holds them
+	LiveImage  = "ros/oci"        // on the medium: OCI layout of the signed OS image, tagged with its version
+	LiveMedium = "/run/ros/medium"
+)
+
 // Paths in the initramfs.
 const (
 	Sysroot          = "/sysroot"                   // where the root slot is mounted before the switch
