@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/partitions"
 )
@@ -212,6 +213,8 @@ func checkUnused(sys procsys.FS, path string, dev uint64) error {
 	}
 	if m, err := findMount(sys, fam); err != nil {
 		return err
+	} else if m != nil && m.Point == contract.LiveMedium {
+		return refuse(ErrMounted, "%s is the live medium ros is running from: install onto another disk (sudo ros install with no -d lists them)", who(m.Dev))
 	} else if m != nil {
 		return refuse(ErrMounted, "%s is mounted on %s: unmount it first", who(m.Dev), m.Point)
 	}

@@ -2,16 +2,23 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
+	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/trust"
 	"github.com/ros-os/ros/installer"
+	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
+	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/procsys"
 )
 
 type installOpts struct {
@@ -23,12 +30,14 @@ type installOpts struct {
 func newInstallCmd() *cobra.Command {
 	o := installOpts{}
 	cmd := &cobra.Command{
-		Use:   "install --device DEV|FILE --image REF",
+		Use:   "install --device DEV|FILE [--image REF]",
 		Short: "Install ros onto a disk or disk image: GPT with ESP, two root slots and STATE",
 		Long: `Install ros onto a disk or a disk image file.
 
 REF is a registry reference (registry.example.com/ros/os:1.2.3),
-oci-layout:DIR[:tag] or oci-archive:FILE[:tag]. The image is checked before
+oci-layout:DIR[:tag] or oci-archive:FILE[:tag]; on a live system (booted from
+the ISO) it defaults to the image the medium carries, which needs no network,
+and without --device ros install lists the disks. The image is checked before
 anything is written: it must be signed (cosign's format, beside it) by a
 key given with --trust, or on a running ros by one in /etc/ros/trust. A disk
 that holds partitions or a filesystem is only overwritten with --force.`,
@@ -48,12 +57,27 @@ that holds partitions or a filesystem is only overwritten with --force.`,
 	f.StringArrayVar(&o.trust, "trust", nil, "a public key (cosign.pub) or a directory of *.pub whose signature the image must carry (repeatable)")
 	f.BoolVar(&o.skipSignature, trust.SkipFlag[2:], false, skipSignatureUsage)
 	f.StringVarP(&o.appendArgs, "append", "a", "", "kernel arguments to add to the image's, e.g. ros.autologin")
-	_ = cmd.MarkFlagRequired("device")
-	_ = cmd.MarkFlagRequired("image")
 	return cmd
 }
 
+// liveImage is the OS image a live medium carries: the one it runs.
+var liveImage = artifact.LayoutPrefix + filepath.Join(contract.LiveMedium, contract.LiveImage) + ":" + buildinfo.Version
+
 func runInstall(cmd *cobra.Command, o installOpts) error {
+	c, _ := procsys.Host.Cmdline()
+	live := c.Has(contract.LiveArg)
+	if o.image == "" && live {
+		o.image = liveImage
+	}
+	if o.image == "" {
+		return fmt.Errorf("no --image given: name the OS image to install, e.g. -i registry.example.com/ros/os:1.2.3 or -i oci-layout:build/oci:1.2.3")
+	}
+	if o.device == "" {
+		if live {
+			listDisks(cmd.OutOrStdout(), installer.Disks(procsys.Host, "/dev"))
+		}
+		return fmt.Errorf("no --device given: choose the disk to install onto, e.g. sudo ros install -d /dev/vda (everything on it is lost)")
+	}
 	opts := installer.Options{Device: o.device, Image: o.image, Force: o.force, CloudConfig: o.cloudConfig, Append: o.appendArgs, Progress: os.Stderr}
 	if err := checkCloudConfig(o.cloudConfig); err != nil {
 		return err
@@ -87,6 +111,27 @@ func runInstall(cmd *cobra.Command, o installOpts) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "installed ros %s (%s) on %s in %s; slot a is active\n",
 		rep.Version, rep.Digest, o.device, time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// listDisks prints the disks ros could be installed onto.
+func listDisks(w io.Writer, disks []installer.Disk) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DISK\tSIZE\tMODEL\tHOLDS")
+	for _, d := range disks {
+		holds := d.Holds
+		switch {
+		case d.Medium:
+			holds = "the live medium (not a target)"
+		case holds == "":
+			holds = "nothing"
+		}
+		model := d.Model
+		if model == "" {
+			model = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%.1f GB\t%s\t%s\n", d.Path, float64(d.Size)/1e9, model, holds)
+	}
+	tw.Flush()
 }
 
 // checkCloudConfig refuses a cloud-config that would not load at boot,
