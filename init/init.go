@@ -88,6 +88,10 @@ func run(opts options, table []step, sigs <-chan os.Signal) {
 	}
 	ensureConsole(st)
 	writeBootJSON(st)
+	if sig, ok := unattendedInstall(st); ok {
+		shutdown(st, sig)
+		return
+	}
 	shutdown(st, <-sigs)
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/signature"
+	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/fstools"
 )
@@ -42,9 +43,16 @@ const (
 type Options struct {
 	Image string
 	Out   string
-	Work  string // scratch space (default: a directory beside Out)
-	Logf  func(string, ...any)
-	Opts  []artifact.Option
+	// Append is added to the live entry's kernel command line, e.g.
+	// ros.install.device=/dev/vda for an unattended install.
+	Append string
+	// CloudConfig, a file, goes on the medium (contract.LiveCloudConfig)
+	// and ros.cloud_config names it: it configures the live system, and an
+	// unattended install stores it on the disk's STATE.
+	CloudConfig string
+	Work        string // scratch space (default: a directory beside Out)
+	Logf        func(string, ...any)
+	Opts        []artifact.Option
 }
 
 // Report says what was built.
@@ -76,6 +84,24 @@ func Build(o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 	medium := filepath.Join(tmp, "medium")
+	extra := o.Append
+	if o.CloudConfig != "" {
+		data, err := os.ReadFile(o.CloudConfig)
+		if err != nil {
+			return nil, fmt.Errorf("reading the cloud-config: %w", err)
+		}
+		if _, err := config.Parse(config.Source{Name: o.CloudConfig, Data: data}); err != nil {
+			return nil, fmt.Errorf("%w (fix the file: ros config validate checks it)", err)
+		}
+		dst := filepath.Join(medium, contract.LiveCloudConfig)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			return nil, err
+		}
+		extra += " ros.cloud_config=" + filepath.Join(contract.LiveMedium, contract.LiveCloudConfig)
+	}
 	o.Logf("writing the OS image %s to the medium", cfg.Version)
 	if err := writeImage(filepath.Join(medium, contract.LiveImage), o.Image, img, cfg.Version, o.Opts); err != nil {
 		return nil, err
@@ -86,7 +112,7 @@ func Build(o Options) (*Report, error) {
 		return nil, err
 	}
 	boot := filepath.Join(tmp, "efiboot.img")
-	if err := writeBootImage(boot, tmp, img, cfg, rootfs); err != nil {
+	if err := writeBootImage(boot, tmp, img, cfg, rootfs, extra); err != nil {
 		return nil, err
 	}
 	o.Logf("writing %s", o.Out)
@@ -134,7 +160,7 @@ func writeRootfs(dst string, img v1.Image, cfg artifact.Config) error {
 
 // writeBootImage makes the FAT image systemd-boot boots from: the same on
 // the CD (El Torito) and as the ESP of the USB stick's GPT.
-func writeBootImage(path, tmp string, img v1.Image, cfg artifact.Config, rootfs string) error {
+func writeBootImage(path, tmp string, img v1.Image, cfg artifact.Config, rootfs, extra string) error {
 	efi := filepath.Join(tmp, "systemd-bootx64.efi")
 	if err := extract(rootfs, contract.BootEFI, efi); err != nil {
 		return err
@@ -150,7 +176,9 @@ func writeBootImage(path, tmp string, img v1.Image, cfg artifact.Config, rootfs 
 	entry := bootloader.Entry{
 		ID: "ros-live", Title: "ros " + cfg.Version + " (live)", Version: cfg.Version, SortKey: bootloader.SortKey,
 		Linux: "/" + liveDir + "/vmlinuz", Initrd: "/" + liveDir + "/initrd",
-		Options: strings.TrimSpace(cfg.Cmdline + " " + contract.LiveArg),
+		// The console logs in by itself, as RancherOS's ISO did: a person
+		// at a live medium's console is its user.
+		Options: strings.Join(strings.Fields(cfg.Cmdline+" "+contract.LiveArg+" ros.autologin "+extra), " "),
 	}
 	texts := map[string][]byte{
 		bootloader.LoaderConfPath:               bootloader.LoaderConf(0),

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/datasource"
 	"github.com/ros-os/ros/internal/procsys"
 )
 
@@ -52,7 +54,7 @@ that holds partitions or a filesystem is only overwritten with --force.`,
 	f.BoolVarP(&o.force, "force", "f", false, "overwrite a disk that holds partitions or a filesystem")
 	f.StringVar(&o.size, "size", "", "for an image file: create or grow it to this size, e.g. 4G")
 	f.StringVar(&o.slotSize, "slot-size", "", "size of each root slot (default 1G)")
-	f.StringVarP(&o.cloudConfig, "cloud-config", "c", "", "cloud-config file to store on STATE")
+	f.StringVarP(&o.cloudConfig, "cloud-config", "c", "", "cloud-config to store on STATE: a file or an http(s):// URL")
 	f.BoolVar(&o.insecure, "insecure", false, "allow a plain-HTTP registry")
 	f.StringArrayVar(&o.trust, "trust", nil, "a public key (cosign.pub) or a directory of *.pub whose signature the image must carry (repeatable)")
 	f.BoolVar(&o.skipSignature, trust.SkipFlag[2:], false, skipSignatureUsage)
@@ -77,6 +79,14 @@ func runInstall(cmd *cobra.Command, o installOpts) error {
 			listDisks(cmd.OutOrStdout(), installer.Disks(procsys.Host, "/dev"))
 		}
 		return fmt.Errorf("no --device given: choose the disk to install onto, e.g. sudo ros install -d /dev/vda (everything on it is lost)")
+	}
+	if strings.HasPrefix(o.cloudConfig, "http://") || strings.HasPrefix(o.cloudConfig, "https://") {
+		path, err := fetchCloudConfig(cmd.Context(), o.cloudConfig)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(path)
+		o.cloudConfig = path
 	}
 	opts := installer.Options{Device: o.device, Image: o.image, Force: o.force, CloudConfig: o.cloudConfig, Append: o.appendArgs, Progress: os.Stderr}
 	if err := checkCloudConfig(o.cloudConfig); err != nil {
@@ -111,6 +121,27 @@ func runInstall(cmd *cobra.Command, o installOpts) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "installed ros %s (%s) on %s in %s; slot a is active\n",
 		rep.Version, rep.Digest, o.device, time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// fetchCloudConfig downloads the cloud-config at url (retrying a server
+// that is not up yet, for up to a minute) into a temporary file.
+func fetchCloudConfig(ctx context.Context, url string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	data, err := datasource.Fetch(ctx, url)
+	if err != nil {
+		return "", fmt.Errorf("%w (nothing was written)", err)
+	}
+	f, err := os.CreateTemp("", "ros-install-cloud-config-*.yml")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // listDisks prints the disks ros could be installed onto.

@@ -71,7 +71,9 @@ const (
 	LiveVolume = "ROS_LIVE"
 	LiveRootfs = "ros/rootfs.img" // on the medium: the squashfs and its dm-verity tree, as a slot holds them
 	LiveImage  = "ros/oci"        // on the medium: OCI layout of the signed OS image, tagged with its version
-	LiveMedium = "/run/ros/medium"
+	// LiveCloudConfig is on the medium (mkimage iso --cloud-config), named by ros.cloud_config.
+	LiveCloudConfig = "ros/cloud-config.yml"
+	LiveMedium      = "/run/ros/medium"
 )
 
 // Paths in the initramfs.

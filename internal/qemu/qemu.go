@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Kernel, Initrd, Append string   // direct kernel boot
 	Disks                  []string // raw disk images, virtio
+	CDROM                  string   // an ISO image in a SATA CD drive, booted first (with OVMF)
 	OVMF                   bool     // boot the first disk through UEFI (OVMF)
 	MemoryMB, CPUs         int
 	Reboot                 bool      // let the guest reboot, also after a panic (default: QEMU exits when it reboots)
@@ -163,6 +164,9 @@ func (c Config) args() ([]string, func(), error) {
 	}
 	for _, d := range c.Disks {
 		args = append(args, "-drive", "file="+d+",if=virtio,format=raw")
+	}
+	if c.CDROM != "" {
+		args = append(args, "-drive", "file="+c.CDROM+",media=cdrom,if=none,id=cd0,format=raw,readonly=on", "-device", "ide-cd,drive=cd0,bootindex=0")
 	}
 	cleanup := func() {}
 	if c.OVMF {

@@ -1,0 +1,85 @@
+//go:build e2e
+
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ros-os/ros/internal/qemu"
+)
+
+// liveISO writes the live medium of the built image, as make iso does.
+func liveISO(t *testing.T) string {
+	t.Helper()
+	iso := filepath.Join(t.TempDir(), "ros.iso")
+	run(t, mkimage(t), "iso", "--image", "oci-layout:"+filepath.Join(repo, "build/oci")+":"+version(t), "--out", iso)
+	return iso
+}
+
+// waitLive waits for the live system to pass its health gate.
+func waitLive(t *testing.T, vm *qemu.VM) {
+	t.Helper()
+	m, err := vm.Console.Expect(regexp.MustCompile(`ros-init: (ros \S+ is up live[^\n]*|FATAL: [^\n]*)\n`), 6*time.Minute)
+	if err != nil {
+		t.Fatalf("the live system did not come up: %v", err)
+	}
+	if strings.HasPrefix(m[1], "FATAL") {
+		t.Fatalf("the live system did not come up healthy: %s", m[1])
+	}
+}
+
+// The live ISO, booted from a CD under OVMF with an empty disk and no
+// network: ros comes up live and healthy, `ros install` lists the disk and
+// refuses the medium, installs the image the medium carries with a
+// cloud-config, and the disk then boots alone, healthy on slot a, the
+// cloud-config applied.
+func TestLiveISO(t *testing.T) {
+	iso := liveISO(t)
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(disk, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(disk, 4<<30); err != nil {
+		t.Fatal(err)
+	}
+	vm := boot(t, qemu.Config{CDROM: iso, Disks: []string{disk}, OVMF: true})
+	waitLive(t, vm)
+	sh := waitLogin(t, vm, time.Minute)
+	if out := sh.run("docker run --rm busybox echo live-ok", 2*time.Minute); !strings.Contains(out, "live-ok") {
+		t.Errorf("User Docker on the live system: %s", out)
+	}
+
+	out, code := sh.runStatus("sudo ros install 2>&1", time.Minute)
+	if code == "0" || !regexp.MustCompile(`(?m)^/dev/vda\s+4\.3 GB\s+.*nothing\r?$`).MatchString(out) || !strings.Contains(out, "no --device given") {
+		t.Fatalf("sudo ros install without -d on the live system: exit status %s:\n%s", code, out)
+	}
+	out, code = sh.runStatus("sudo ros install -d /dev/sr0 2>&1", time.Minute)
+	if code == "0" || !strings.Contains(out, "live medium") || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Fatalf("sudo ros install onto the live medium: exit status %s:\n%s", code, out)
+	}
+	sh.run(`printf '#cloud-config\nhostname: installed-from-iso\n' > /tmp/cc.yml`, time.Minute)
+	out = sh.run("sudo ros install -d /dev/vda -c /tmp/cc.yml 2>&1", 10*time.Minute)
+	if !strings.Contains(out, "installed ros "+version(t)) || !strings.Contains(out, "signed by") {
+		t.Fatalf("sudo ros install -d /dev/vda said:\n%s", out)
+	}
+	if err := vm.Send("sudo poweroff\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.Wait(2 * time.Minute); err != nil {
+		t.Fatalf("the live system did not power off: %v", err)
+	}
+
+	vm = boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
+	waitUp(t, vm, "a")
+	if err := vm.Send("\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`installed-from-iso login:`), time.Minute); err != nil {
+		t.Fatalf("the installed disk does not show the cloud-config's hostname at its login prompt: %v", err)
+	}
+}
