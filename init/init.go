@@ -50,6 +50,7 @@ type state struct {
 var steps = []step{
 	{"mounting the system filesystems", mountSystem},
 	{"reading the kernel command line", readCmdline},
+	{"growing STATE's filesystem", growStateFS},
 	{"loading kernel modules", loadModules},
 	{"arming the watchdog", startWatchdog},
 	{"reading the cloud-config", readConfig},

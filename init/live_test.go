@@ -28,3 +28,19 @@ func TestInstallArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedsGrowth(t *testing.T) {
+	const gib = 1 << 30
+	for _, tt := range []struct {
+		part, fs int64
+		want     bool
+	}{
+		{4 * gib, 4*gib - 80<<20, false}, // the image's own STATE: ext4 metadata only
+		{10 * gib, 2 * gib, true},        // grown onto a 10 GiB disk
+		{2*gib + 100<<20, 2 * gib, false},
+	} {
+		if got := needsGrowth(tt.part, tt.fs); got != tt.want {
+			t.Errorf("needsGrowth(%d, %d) = %v, want %v", tt.part, tt.fs, got, tt.want)
+		}
+	}
+}

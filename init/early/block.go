@@ -137,6 +137,35 @@ func findRoot(b *boot) error {
 	return nil
 }
 
+// growState grows STATE to the end of its disk when the disk is bigger
+// than the table says (a cloud image on a bigger disk); its filesystem
+// is grown by PID 1, online. A failure is reported, never fatal: STATE
+// just stays the size it was.
+func growState(b *boot) error {
+	if b.stateDev == "" {
+		return nil
+	}
+	disk := procsys.Host.DiskOf(filepath.Base(b.stateDev))
+	if disk == "" {
+		return nil
+	}
+	grew, err := partitions.Grow(filepath.Join(devDir, disk))
+	if err != nil {
+		b.log.Printf("growing STATE on /dev/%s: %v", disk, err)
+	}
+	if !grew {
+		return nil
+	}
+	b.log.Printf("STATE grown to the end of /dev/%s", disk)
+	m := match{partlabel: partitions.LabelState}
+	node, ok := b.wait(m, stateTimeout) // the kernel made its nodes again
+	if !ok {
+		return fmt.Errorf("no block device %s after growing it; %s", m, describeBlock(procsys.Host.Block()))
+	}
+	b.stateDev = node
+	return nil
+}
+
 func findState(b *boot) error {
 	m := match{partlabel: partitions.LabelState}
 	node, ok := b.wait(m, stateTimeout)

@@ -55,6 +55,7 @@ var steps = []step{
 	{"mounting efivarfs", mountEFIVars},
 	{"finding the root slot", live(findRoot, findLiveMedium)},
 	{"finding STATE", live(findState, nil)},
+	{"growing STATE to the end of its disk", live(growState, nil)},
 	{"mounting the root slot", live(mountSlot, mountLive)},
 	{"checking STATE", live(checkState, nil)},
 	{"mounting STATE", live(mountState, mountLiveState)},
