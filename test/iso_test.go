@@ -59,7 +59,7 @@ func TestLiveISO(t *testing.T) {
 		t.Fatalf("sudo ros install without -d on the live system: exit status %s:\n%s", code, out)
 	}
 	out, code = sh.runStatus("sudo ros install -d /dev/sr0 2>&1", time.Minute)
-	if code == "0" || !strings.Contains(out, "live medium") || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+	if code == "0" || !regexp.MustCompile(`(?m)^ros: /dev/sr0 is the live medium ros is running from: install onto another disk`).MatchString(out) {
 		t.Fatalf("sudo ros install onto the live medium: exit status %s:\n%s", code, out)
 	}
 	sh.run(`printf '#cloud-config\nhostname: installed-from-iso\n' > /tmp/cc.yml`, time.Minute)
