@@ -77,7 +77,7 @@ func TestPushToRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.Config.MediaType != artifact.ConfigMediaType || len(m.Layers) != 3 ||
-		m.Layers[2].MediaType != artifact.RootfsMediaType || m.Annotations[artifact.AnnotationVersion] != v {
+		m.Layers[2].MediaType != artifact.RootfsChunkedMediaType || m.Annotations[artifact.AnnotationVersion] != v {
 		t.Fatalf("manifest in the registry is not the ros image:\n%s", raw)
 	}
 	img, err := artifact.Open(ref, artifact.WithInsecure())
