@@ -10,7 +10,7 @@ PKG     := github.com/ros-os/ros/internal/buildinfo
 LDFLAGS := -s -w -buildid= -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 export CGO_ENABLED := 0
 
-.PHONY: all deps ros image iso disk run run-iso test unit-test qemu-test testsum bench fault push clean
+.PHONY: all deps ros image iso cloud-images disk run test unit-test qemu-test testsum bench fault push clean
 all: image
 
 deps:
@@ -43,6 +43,16 @@ image: deps ros
 ISO := $(BUILD)/ros-$(VERSION).iso
 iso: image
 	go run ./images/mkimage iso --image oci-layout:$(BUILD)/oci:$(VERSION) --out $(ISO)
+
+# Cloud and VM images: an installed 4 GiB disk, slot a written, as qcow2
+# and as raw .img.xz. STATE grows to the disk's size at the first boot;
+# the cloud-config comes from a NoCloud drive or ros.cloud_config.
+CLOUD := $(BUILD)/ros-$(VERSION)
+cloud-images: image
+	rm -f $(CLOUD).img $(CLOUD).img.xz $(CLOUD).qcow2
+	$(BUILD)/ros install --device $(CLOUD).img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION) $(foreach k,$(TRUST),--trust $(k))
+	qemu-img convert -f raw -O qcow2 $(CLOUD).img $(CLOUD).qcow2
+	xz -T2 -3 $(CLOUD).img
 
 # A fresh 4 GiB disk image with the built OS installed by `ros install`;
 # the developer image logs in on the serial console by itself (ros.autologin).

@@ -18,7 +18,7 @@ import (
 // Config describes one VM.
 type Config struct {
 	Kernel, Initrd, Append string   // direct kernel boot
-	Disks                  []string // raw disk images, virtio
+	Disks                  []string // disk images, virtio: raw, or qcow2 by their name
 	CDROM                  string   // an ISO image in a SATA CD drive, booted first (with OVMF)
 	OVMF                   bool     // boot the first disk through UEFI (OVMF)
 	MemoryMB, CPUs         int
@@ -163,7 +163,11 @@ func (c Config) args() ([]string, func(), error) {
 		args = append(args, "-kernel", c.Kernel, "-initrd", c.Initrd, "-append", c.Append)
 	}
 	for _, d := range c.Disks {
-		args = append(args, "-drive", "file="+d+",if=virtio,format=raw")
+		format := "raw"
+		if strings.HasSuffix(d, ".qcow2") {
+			format = "qcow2"
+		}
+		args = append(args, "-drive", "file="+d+",if=virtio,format="+format)
 	}
 	if c.CDROM != "" {
 		args = append(args, "-drive", "file="+c.CDROM+",media=cdrom,if=none,id=cd0,format=raw,readonly=on", "-device", "ide-cd,drive=cd0,bootindex=0")
