@@ -92,7 +92,17 @@ func boot(t testing.TB, c qemu.Config) *qemu.VM {
 		t.Fatal(err)
 	}
 	c.Log = logf
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	// QEMU lives until the test ends, or is killed a minute before the
+	// test binary's deadline so the test can still report: a power-cut
+	// draw keeps one machine for over an hour (a fixed 20 minutes once
+	// killed it mid-draw, "qemu: exited: signal: killed").
+	deadline := time.Now().Add(20 * time.Minute)
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if dl, ok := d.Deadline(); ok {
+			deadline = dl.Add(-time.Minute)
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	vm, err := qemu.Start(ctx, c)
 	if err != nil {
 		cancel()
