@@ -12,7 +12,6 @@ import (
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
 	"github.com/diskfs/go-diskfs/filesystem/squashfs"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sys/unix"
 
@@ -199,19 +198,7 @@ func (in *install) extractFromSlot(path, dst string) error {
 	if err != nil {
 		return fmt.Errorf("reading %s from slot a: %w", path, err)
 	}
-	return copyTo(dst, src)
-}
-
-func copyTo(dst string, src io.Reader) error {
-	out, err := os.Create(dst)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", dst, err)
-	}
-	if _, err := io.Copy(out, src); err != nil {
-		out.Close()
-		return fmt.Errorf("writing %s: %w", dst, err)
-	}
-	return out.Close()
+	return artifact.SaveFile(dst, src)
 }
 
 // putSlotFiles copies the kernel and initramfs, verified, into ros/a/.
@@ -222,7 +209,7 @@ func (in *install) putSlotFiles(e *esp, tmp string) error {
 	}{{artifact.KernelMediaType, "vmlinuz"}, {artifact.InitramfsMediaType, "initrd"}}
 	for _, p := range parts {
 		local := filepath.Join(tmp, p.name)
-		if err := extractPart(in.img, p.mt, local); err != nil {
+		if err := artifact.SavePart(in.img, p.mt, local); err != nil {
 			return err
 		}
 		if err := e.put(local, bootloader.SlotDir(slot.A)+"/"+p.name); err != nil {
@@ -230,15 +217,6 @@ func (in *install) putSlotFiles(e *esp, tmp string) error {
 		}
 	}
 	return nil
-}
-
-func extractPart(img v1.Image, mt types.MediaType, dst string) error {
-	rc, _, err := artifact.OpenPart(img, mt)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	return copyTo(dst, rc)
 }
 
 // putEntry writes slot A's boot entry, without a tries counter: a fresh

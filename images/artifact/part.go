@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -113,4 +114,28 @@ func (v *verifyReader) mismatch(got string) error {
 func verifyBytes(b []byte, desc v1.Descriptor, name string) error {
 	_, err := io.Copy(io.Discard, verifying(io.NopCloser(bytes.NewReader(b)), desc, name))
 	return err
+}
+
+// SavePart writes the layer of media type mt to the file dst, checked
+// against its digest (OpenPart).
+func SavePart(img v1.Image, mt types.MediaType, dst string) error {
+	rc, _, err := OpenPart(img, mt)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return SaveFile(dst, rc)
+}
+
+// SaveFile writes what r gives to the file dst, replacing it.
+func SaveFile(dst string, r io.Reader) error {
+	out, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	if _, err := io.Copy(out, r); err != nil {
+		out.Close()
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	return out.Close()
 }

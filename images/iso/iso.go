@@ -13,7 +13,6 @@ package iso
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,7 +154,10 @@ func writeRootfs(dst string, img v1.Image, cfg artifact.Config) error {
 		return err
 	}
 	defer rc.Close()
-	return copyTo(dst, rc)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return artifact.SaveFile(dst, rc)
 }
 
 // writeBootImage makes the FAT image systemd-boot boots from: the same on
@@ -168,7 +170,7 @@ func writeBootImage(path, tmp string, img v1.Image, cfg artifact.Config, rootfs,
 	files := map[string]string{efiBoot: efi}
 	for name, mt := range map[string]types.MediaType{"vmlinuz": artifact.KernelMediaType, "initrd": artifact.InitramfsMediaType} {
 		local := filepath.Join(tmp, name)
-		if err := extractPart(img, mt, local); err != nil {
+		if err := artifact.SavePart(img, mt, local); err != nil {
 			return err
 		}
 		files[liveDir+"/"+name] = local
@@ -257,29 +259,5 @@ func extract(image, path, dst string) error {
 	if err != nil {
 		return fmt.Errorf("reading %s from the root filesystem: %w", path, err)
 	}
-	return copyTo(dst, src)
-}
-
-func extractPart(img v1.Image, mt types.MediaType, dst string) error {
-	rc, _, err := artifact.OpenPart(img, mt)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	return copyTo(dst, rc)
-}
-
-func copyTo(dst string, src io.Reader) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", dst, err)
-	}
-	if _, err := io.Copy(out, src); err != nil {
-		out.Close()
-		return fmt.Errorf("writing %s: %w", dst, err)
-	}
-	return out.Close()
+	return artifact.SaveFile(dst, src)
 }
