@@ -80,3 +80,44 @@ func TestLiveISO(t *testing.T) {
 		t.Fatalf("after ros install from the live system the ESP holds %v, want ros-a.conf", got)
 	}
 }
+
+// The same ISO written raw to a USB stick (a virtio disk here), made with
+// a cloud-config and ros.install.device: with no keystrokes it boots live,
+// installs onto the other disk and powers off; that disk then boots alone,
+// healthy, with the medium's cloud-config.
+func TestLiveUSBUnattended(t *testing.T) {
+	cc := filepath.Join(t.TempDir(), "cc.yml")
+	if err := os.WriteFile(cc, []byte("#cloud-config\nhostname: unattended\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stick := filepath.Join(t.TempDir(), "stick.img")
+	run(t, mkimage(t), "iso", "--image", "oci-layout:"+filepath.Join(repo, "build/oci")+":"+version(t), "--out", stick,
+		"--append", "ros.install.device=/dev/vdb", "--cloud-config", cc)
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(disk, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(disk, 4<<30); err != nil {
+		t.Fatal(err)
+	}
+	vm := boot(t, qemu.Config{Disks: []string{stick, disk}, OVMF: true})
+	waitLive(t, vm)
+	if _, err := vm.Console.Expect(regexp.MustCompile(`unattended install onto /dev/vdb done: powering off`), 10*time.Minute); err != nil {
+		t.Fatalf("no unattended install: %v", err)
+	}
+	if err := vm.Wait(2 * time.Minute); err != nil {
+		t.Fatalf("the live system did not power off after the install: %v", err)
+	}
+	if !strings.Contains(vm.Console.String(), "unattended install: installed ros "+version(t)) {
+		t.Errorf("the install's own report is not on the console")
+	}
+
+	vm = boot(t, qemu.Config{Disks: []string{disk}, OVMF: true})
+	waitUp(t, vm, "a")
+	if err := vm.Send("\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Console.Expect(regexp.MustCompile(`unattended login:`), time.Minute); err != nil {
+		t.Fatalf("the installed disk does not show the medium's cloud-config hostname: %v", err)
+	}
+}
