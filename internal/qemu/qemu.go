@@ -219,13 +219,21 @@ func ovmfArgs() ([]string, func(), error) {
 		"-drive", "if=pflash,format=raw,unit=1,file=" + vars.Name()}, cleanup, nil
 }
 
-// Send types s on the serial console.
+// Send types s on the serial console. Right after PowerOn, or while the
+// guest reboots, QEMU is being started again: a write to the QEMU that is
+// gone waits (up to 30 s) for the new one and goes there.
 func (vm *VM) Send(s string) error {
-	vm.mu.Lock()
-	stdin := vm.stdin
-	vm.mu.Unlock()
-	_, err := io.WriteString(stdin, s)
-	return err
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		vm.mu.Lock()
+		stdin := vm.stdin
+		vm.mu.Unlock()
+		_, err := io.WriteString(stdin, s)
+		if !errors.Is(err, os.ErrClosed) || time.Now().After(deadline) || vm.Exited() {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Wait waits for QEMU to exit, killing it after timeout.
