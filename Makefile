@@ -51,7 +51,7 @@ CLOUD := $(BUILD)/ros-$(VERSION)
 cloud-images: image
 	rm -f $(CLOUD).img $(CLOUD).img.xz $(CLOUD).qcow2
 	$(BUILD)/ros install --device $(CLOUD).img --size 4G --image oci-layout:$(BUILD)/oci:$(VERSION) $(foreach k,$(TRUST),--trust $(k))
-	qemu-img convert -f raw -O qcow2 $(CLOUD).img $(CLOUD).qcow2
+	qemu-img convert -c -f raw -O qcow2 $(CLOUD).img $(CLOUD).qcow2
 	xz -T2 -3 $(CLOUD).img
 
 # A fresh 4 GiB disk image with the built OS installed by `ros install`;
