@@ -12,7 +12,6 @@ import (
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
 	"github.com/diskfs/go-diskfs/filesystem/squashfs"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/bootloader"
@@ -203,16 +202,12 @@ func (in *install) extractFromSlot(path, dst string) error {
 
 // putSlotFiles copies the kernel and initramfs, verified, into ros/a/.
 func (in *install) putSlotFiles(e *esp, tmp string) error {
-	parts := []struct {
-		mt   types.MediaType
-		name string
-	}{{artifact.KernelMediaType, "vmlinuz"}, {artifact.InitramfsMediaType, "initrd"}}
-	for _, p := range parts {
-		local := filepath.Join(tmp, p.name)
-		if err := artifact.SavePart(in.img, p.mt, local); err != nil {
+	for _, p := range artifact.BootFiles {
+		local := filepath.Join(tmp, p.Name)
+		if err := artifact.SavePart(in.img, p.MediaType, local); err != nil {
 			return err
 		}
-		if err := e.put(local, bootloader.SlotDir(slot.A)+"/"+p.name); err != nil {
+		if err := e.put(local, bootloader.SlotDir(slot.A)+"/"+p.Name); err != nil {
 			return err
 		}
 	}

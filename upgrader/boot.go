@@ -13,29 +13,18 @@ import (
 	"github.com/ros-os/ros/images/artifact"
 )
 
-// bootFiles are the files of a slot's ESP directory and the parts of the
-// image they hold.
-var bootFiles = []struct {
-	name string
-	mt   types.MediaType
-	blob func(artifact.Blobs) artifact.Blob
-}{
-	{"vmlinuz", artifact.KernelMediaType, func(b artifact.Blobs) artifact.Blob { return b.Kernel }},
-	{"initrd", artifact.InitramfsMediaType, func(b artifact.Blobs) artifact.Blob { return b.Initramfs }},
-}
-
 // planBoot finds the boot files the running slot's ESP directory already
 // holds, byte for byte (its digest is the part's): most upgrades keep the
 // kernel, and one that leaves ros alone keeps the initramfs too. Those are
 // copied on the ESP, not downloaded.
 func (u *upgrade) planBoot() {
 	u.localBoot = map[string]string{}
-	for _, f := range bootFiles {
-		b := f.blob(u.cfg.Parts)
+	for _, f := range artifact.BootFiles {
+		b := u.cfg.Parts.Of(f.MediaType)
 		u.rep.Boot.Full += b.Size
-		local := path.Join(bootloader.SlotDir(u.o.Booted), f.name)
+		local := path.Join(bootloader.SlotDir(u.o.Booted), f.Name)
 		if d, err := bootloader.Digest(u.esp, local); err == nil && d == b.Digest.Hex {
-			u.localBoot[f.name] = local
+			u.localBoot[f.Name] = local
 			u.rep.Boot.Reused += b.Size
 		} else {
 			u.rep.Boot.Downloaded += b.Size
@@ -49,9 +38,9 @@ func (u *upgrade) planBoot() {
 // the image.
 func (u *upgrade) writeBoot(dir string) error {
 	u.rep.Boot.Reused, u.rep.Boot.Downloaded = 0, 0
-	for _, f := range bootFiles {
-		b, dst := f.blob(u.cfg.Parts), path.Join(dir, f.name)
-		if local, ok := u.localBoot[f.name]; ok {
+	for _, f := range artifact.BootFiles {
+		b, dst := u.cfg.Parts.Of(f.MediaType), path.Join(dir, f.Name)
+		if local, ok := u.localBoot[f.Name]; ok {
 			err := u.copyBoot(local, dst, b)
 			if err == nil {
 				u.rep.Boot.Reused += b.Size
@@ -59,7 +48,7 @@ func (u *upgrade) writeBoot(dir string) error {
 			}
 			u.o.Logf("warning: %v: downloading it", err)
 		}
-		if err := writePart(u.esp, u.img, f.mt, dst); err != nil {
+		if err := writePart(u.esp, u.img, f.MediaType, dst); err != nil {
 			return err
 		}
 		u.rep.Boot.Downloaded += b.Size

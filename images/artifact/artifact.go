@@ -108,6 +108,25 @@ var layerParts = []part{
 // rootfsChunked is the rootfs part of a chunked image.
 var rootfsChunked = part{"rootfs", RootfsChunkedMediaType, layerParts[2].path, layerParts[2].blob}
 
+// BootFile is a part that goes, under Name, into a slot's directory on
+// the ESP (and the live medium's boot image): the kernel and the initramfs.
+type BootFile struct {
+	Name      string
+	MediaType types.MediaType
+}
+
+// BootFiles are the boot files of every image, in the order they are written.
+var BootFiles = []BootFile{{"vmlinuz", KernelMediaType}, {"initrd", InitramfsMediaType}}
+
+// Of is the blob of the part of media type mt, the zero Blob for none.
+func (b Blobs) Of(mt types.MediaType) Blob {
+	p, ok := partOf(mt)
+	if !ok {
+		return Blob{}
+	}
+	return *p.blob(&b)
+}
+
 // partOf returns the part with media type mt.
 func partOf(mt types.MediaType) (part, bool) {
 	for _, p := range append(layerParts, rootfsChunked) {

@@ -20,7 +20,6 @@ import (
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/squashfs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/ros-os/ros/bootloader"
 	"github.com/ros-os/ros/images/artifact"
@@ -168,12 +167,12 @@ func writeBootImage(path, tmp string, img v1.Image, cfg artifact.Config, rootfs,
 		return err
 	}
 	files := map[string]string{efiBoot: efi}
-	for name, mt := range map[string]types.MediaType{"vmlinuz": artifact.KernelMediaType, "initrd": artifact.InitramfsMediaType} {
-		local := filepath.Join(tmp, name)
-		if err := artifact.SavePart(img, mt, local); err != nil {
+	for _, f := range artifact.BootFiles {
+		local := filepath.Join(tmp, f.Name)
+		if err := artifact.SavePart(img, f.MediaType, local); err != nil {
 			return err
 		}
-		files[liveDir+"/"+name] = local
+		files[liveDir+"/"+f.Name] = local
 	}
 	entry := bootloader.Entry{
 		ID: "ros-live", Title: "ros " + cfg.Version + " (live)", Version: cfg.Version, SortKey: bootloader.SortKey,
