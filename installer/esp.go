@@ -11,7 +11,6 @@ import (
 
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/fat32"
-	"github.com/diskfs/go-diskfs/filesystem/squashfs"
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/bootloader"
@@ -184,20 +183,10 @@ func (in *install) extractFromSlot(path, dst string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(in.target.Path)
-	if err != nil {
-		return fmt.Errorf("reading slot a: %w", err)
+	if err := fstools.SquashfsFile(in.target.Path, p.Offset(), p.Size(), path, dst); err != nil {
+		return fmt.Errorf("slot a: %w", err)
 	}
-	defer f.Close()
-	fs, err := squashfs.Read(file.New(f, true), p.Size(), p.Offset(), 0)
-	if err != nil {
-		return fmt.Errorf("reading slot a: %w", err)
-	}
-	src, err := fs.OpenFile(strings.TrimPrefix(path, "/"), os.O_RDONLY) // go-diskfs wants it relative
-	if err != nil {
-		return fmt.Errorf("reading %s from slot a: %w", path, err)
-	}
-	return artifact.SaveFile(dst, src)
+	return nil
 }
 
 // putSlotFiles copies the kernel and initramfs, verified, into ros/a/.

@@ -17,8 +17,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/diskfs/go-diskfs/backend/file"
-	"github.com/diskfs/go-diskfs/filesystem/squashfs"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/ros-os/ros/bootloader"
@@ -241,22 +239,9 @@ func xorriso(out, medium, boot string) error {
 // extract copies a file, by its path on the running system, out of the
 // squashfs at the start of image.
 func extract(image, path, dst string) error {
-	f, err := os.Open(image)
+	fi, err := os.Stat(image)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	fs, err := squashfs.Read(file.New(f, true), fi.Size(), 0, 0)
-	if err != nil {
-		return fmt.Errorf("reading the root filesystem: %w", err)
-	}
-	src, err := fs.OpenFile(strings.TrimPrefix(path, "/"), os.O_RDONLY)
-	if err != nil {
-		return fmt.Errorf("reading %s from the root filesystem: %w", path, err)
-	}
-	return artifact.SaveFile(dst, src)
+	return fstools.SquashfsFile(image, 0, fi.Size(), path, dst)
 }

@@ -1,6 +1,6 @@
 // Package fstools runs the real filesystem tools (mkfs.fat, mtools,
 // mkfs.ext4, xorriso) the same way for a block device and an image file,
-// each failure one line.
+// each failure one line, and reads files out of a squashfs at an offset.
 package fstools
 
 import (
