@@ -4,7 +4,6 @@ package test
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -18,20 +17,13 @@ import (
 // gate and to a console login (host clock), and how long
 // `sudo ros install -d /dev/vda` takes from there (the guest's clock).
 func BenchmarkLiveISO(b *testing.B) {
-	iso := filepath.Join(b.TempDir(), "ros.iso")
-	run(b, mkimage(b), "iso", "--image", "oci-layout:"+filepath.Join(repo, "build/oci")+":"+version(b), "--out", iso)
+	iso := liveISO(b)
 	fi, err := os.Stat(iso)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(fi.Size())/1e6, "MB/iso")
-	disk := filepath.Join(b.TempDir(), "disk.img")
-	if err := os.WriteFile(disk, nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Truncate(disk, 4<<30); err != nil {
-		b.Fatal(err)
-	}
+	disk := emptyDisk(b)
 	start := time.Now()
 	vm := boot(b, qemu.Config{CDROM: iso, Disks: []string{disk}, OVMF: true})
 	if _, err := vm.Console.Expect(regexp.MustCompile(`ros-init: ros \S+ is up live`), 10*time.Minute); err != nil {

@@ -7,7 +7,6 @@ package test
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -57,18 +56,8 @@ type extracted struct{ Kernel, Initrd string }
 // extract writes one part of the image to a file, verifying its digest.
 func extract(t testing.TB, img v1.Image, mt types.MediaType, dst string) {
 	t.Helper()
-	rc, _, err := artifact.OpenPart(img, mt)
-	if err != nil {
-		t.Fatalf("opening %s: %v", mt, err)
-	}
-	defer rc.Close()
-	f, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(f, rc); err != nil {
-		t.Fatalf("reading %s: %v", mt, err)
+	if err := artifact.SavePart(img, mt, dst); err != nil {
+		t.Fatalf("extracting %s: %v", mt, err)
 	}
 }
 

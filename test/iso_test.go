@@ -14,8 +14,21 @@ import (
 	"github.com/ros-os/ros/internal/qemu"
 )
 
+// emptyDisk is a new, empty (sparse) 4 GiB disk image.
+func emptyDisk(t testing.TB) string {
+	t.Helper()
+	disk := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(disk, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(disk, 4<<30); err != nil {
+		t.Fatal(err)
+	}
+	return disk
+}
+
 // liveISO writes the live medium of the built image, as make iso does.
-func liveISO(t *testing.T) string {
+func liveISO(t testing.TB) string {
 	t.Helper()
 	iso := filepath.Join(t.TempDir(), "ros.iso")
 	run(t, mkimage(t), "iso", "--image", "oci-layout:"+filepath.Join(repo, "build/oci")+":"+version(t), "--out", iso)
@@ -40,13 +53,7 @@ func waitLive(t *testing.T, vm *qemu.VM) {
 // carries with a cloud-config; the disk then holds slot a's boot entry.
 func TestLiveISO(t *testing.T) {
 	iso := liveISO(t)
-	disk := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.WriteFile(disk, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(disk, 4<<30); err != nil {
-		t.Fatal(err)
-	}
+	disk := emptyDisk(t)
 	vm := boot(t, qemu.Config{CDROM: iso, Disks: []string{disk}, OVMF: true})
 	waitLive(t, vm)
 	sh := waitLogin(t, vm, time.Minute)
@@ -93,13 +100,7 @@ func TestLiveUSBUnattended(t *testing.T) {
 	stick := filepath.Join(t.TempDir(), "stick.img")
 	run(t, mkimage(t), "iso", "--image", "oci-layout:"+filepath.Join(repo, "build/oci")+":"+version(t), "--out", stick,
 		"--append", "ros.install.device=/dev/vdb", "--cloud-config", cc)
-	disk := filepath.Join(t.TempDir(), "disk.img")
-	if err := os.WriteFile(disk, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(disk, 4<<30); err != nil {
-		t.Fatal(err)
-	}
+	disk := emptyDisk(t)
 	vm := boot(t, qemu.Config{Disks: []string{stick, disk}, OVMF: true})
 	waitLive(t, vm)
 	if _, err := vm.Console.Expect(regexp.MustCompile(`unattended install onto /dev/vdb done: powering off`), 10*time.Minute); err != nil {
