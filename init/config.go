@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moby/sys/atomicwriter"
+	"gopkg.in/yaml.v3"
 
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
@@ -122,11 +123,10 @@ func configSources(ctx context.Context, st *state) ([]config.Source, error) {
 	} else if !os.IsNotExist(err) {
 		errs = append(errs, fmt.Errorf("reading %s: %w", st.opts.StateConfig, err))
 	}
-	if dev, data, err := st.opts.configDrive(st.opts.proc); err != nil {
+	if d, err := cloudData(ctx, st); err != nil {
 		errs = append(errs, err)
-	} else if dev != "" {
-		st.log.Printf("cloud-config: config drive %s", dev)
-		srcs = append(srcs, keepSource(st.opts.ConfigDir, "20-cidata.yml", "cidata:"+dev+" user-data", data))
+	} else if d.Name != "" {
+		srcs = append(srcs, keepData(st, d)...)
 	}
 	if src, ok := st.cmdline.Args[cmdlineConfig]; ok {
 		data, err := fetchCmdlineConfig(ctx, st, src)
@@ -137,6 +137,50 @@ func configSources(ctx context.Context, st *state) ([]config.Source, error) {
 		}
 	}
 	return srcs, errors.Join(errs...)
+}
+
+// cmdlineDatasource is the kernel argument that, set to "metadata", has
+// the metadata service tried on a cloud its DMI table does not name.
+const cmdlineDatasource = "ros.datasource"
+
+// cloudData reads the first datasource there is, in this order: a config
+// drive (NoCloud cidata, OpenStack config-2), then the EC2-style metadata
+// service, only when the machine's DMI names a cloud that serves it or the
+// command line has ros.datasource=metadata. A machine with neither tries
+// no network at all, so it boots at full speed.
+func cloudData(ctx context.Context, st *state) (datasource.Data, error) {
+	d, err := st.opts.configDrive(st.opts.proc)
+	if err != nil || d.Name != "" {
+		return d, err
+	}
+	cloud := datasource.MetadataCloud(st.opts.proc.DMI)
+	if cloud == "" && st.cmdline.Args[cmdlineDatasource] != "metadata" {
+		return d, nil
+	}
+	if cloud == "" {
+		cloud = cmdlineDatasource + "=metadata"
+	}
+	st.log.Printf("cloud-config: asking the metadata service (%s)", cloud)
+	earlyDHCP(ctx, st)
+	return st.opts.metadata(ctx)
+}
+
+// keepData gives a datasource's SSH keys, then its user-data, as sources,
+// each kept in /run/ros/config.d (keepSource).
+func keepData(st *state, d datasource.Data) []config.Source {
+	kind, _, _ := strings.Cut(d.Name, ":")
+	st.log.Printf("cloud-config: %s: %d SSH keys, %d bytes of user-data", d.Name, len(d.Keys), len(d.UserData))
+	var srcs []config.Source
+	if len(d.Keys) > 0 {
+		keys, _ := yaml.Marshal(struct {
+			Keys []string `yaml:"ssh_authorized_keys"`
+		}{d.Keys})
+		srcs = append(srcs, keepSource(st.opts.ConfigDir, "20-"+kind+"-keys.yml", d.Name+" public keys", keys))
+	}
+	if d.UserData != nil {
+		srcs = append(srcs, keepSource(st.opts.ConfigDir, "20-"+kind+".yml", d.Name, d.UserData))
+	}
+	return srcs
 }
 
 // keepSource copies a boot-time source to DIR/FILE (/run/ros/config.d),

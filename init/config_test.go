@@ -15,6 +15,7 @@ import (
 
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/datasource"
 )
 
 // TestReadConfig checks which cloud-config the machine applies, and which
@@ -231,5 +232,73 @@ func TestWriteAppliedFails(t *testing.T) {
 	m.opts.Config = filepath.Join(m.root, "missing-dir", "config.yml")
 	if err := writeApplied(m.opts, config.Config{}); err == nil || !strings.HasPrefix(err.Error(), "writing the applied cloud-config: ") {
 		t.Errorf("writeApplied into a missing directory: %v", err)
+	}
+}
+
+// TestDatasourceOrder checks the order the datasources are tried in: a
+// config drive first; the metadata service only on a cloud whose DMI table
+// names it, or with ros.datasource=metadata; and that a machine with
+// neither asks no network at all.
+func TestDatasourceOrder(t *testing.T) {
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@cloud"
+	dhcp := []string{"udhcpc -n -q -f -t 5 -i eth0 -s " + contract.UdhcpcScript}
+	tests := []struct {
+		name      string
+		vendor    string // DMI sys_vendor
+		cmdline   string
+		drive     bool
+		metaErr   error
+		wantHost  string
+		wantKeys  int
+		wantCalls int
+		wantRun   []string
+		wantFiles map[string]string
+	}{
+		{"QEMU, no drive: nothing tried", "QEMU", "", false, nil, "", 0, 0, nil, nil},
+		{"no DMI, no drive: nothing tried", "", "", false, nil, "", 0, 0, nil, nil},
+		{"EC2: the metadata service after DHCP", "Amazon EC2", "", false, nil, "meta", 1, 1, dhcp, map[string]string{
+			"20-metadata-keys.yml":        "ssh_authorized_keys:\n    - " + key + "\n",
+			"20-metadata-keys.yml.source": "metadata:http://169.254.169.254 public keys\n",
+			"20-metadata.yml":             "#cloud-config\nhostname: meta\n",
+		}},
+		{"ros.datasource=metadata on an unknown cloud", "QEMU", " ros.datasource=metadata", false, nil, "meta", 1, 1, dhcp, nil},
+		{"a config drive wins over the metadata service", "Amazon EC2", "", true, nil, "drive", 0, 0, nil, nil},
+		{"metadata service down: said, last good config", "Amazon EC2", "", false, errors.New("metadata service http://169.254.169.254: no answer in 20s"), "", 0, 1, dhcp, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMachine(t)
+			must(t, os.MkdirAll(filepath.Join(m.root, "sys/class/net/eth0/device"), 0o755))
+			if tt.vendor != "" {
+				m.write("/sys/class/dmi/id/sys_vendor", tt.vendor+"\n")
+			}
+			if tt.drive {
+				m.drive.dev, m.drive.data = "/dev/vdb", "hostname: drive\n"
+			}
+			m.meta.data = datasource.Data{Name: "metadata:" + datasource.MetadataURL,
+				UserData: []byte("#cloud-config\nhostname: meta\n"), Keys: []string{key}}
+			m.meta.err = tt.metaErr
+			m.write("/proc/cmdline", "ros.slot=a"+tt.cmdline+"\n")
+			st := m.state()
+			must(t, readCmdline(context.Background(), st))
+			must(t, readConfig(context.Background(), st))
+			if st.cfg.Hostname != tt.wantHost || len(st.cfg.SSHAuthorizedKeys) != tt.wantKeys {
+				t.Errorf("config %+v, want hostname %q and %d keys\nlog:\n%s", st.cfg, tt.wantHost, tt.wantKeys, m.log)
+			}
+			if m.meta.calls != tt.wantCalls {
+				t.Errorf("metadata service asked %d times, want %d", m.meta.calls, tt.wantCalls)
+			}
+			if got := m.runner.commands(); !reflect.DeepEqual(got, tt.wantRun) {
+				t.Errorf("ran %q, want %q", got, tt.wantRun)
+			}
+			for file, want := range tt.wantFiles {
+				if got := m.read(filepath.Join(m.opts.ConfigDir, file)); got != want {
+					t.Errorf("config.d/%s = %q, want %q", file, got, want)
+				}
+			}
+			if tt.metaErr != nil && !strings.Contains(m.read(m.opts.ConfigErrors), "no answer in 20s") {
+				t.Errorf("config errors %q, want the metadata service's", m.read(m.opts.ConfigErrors))
+			}
+		})
 	}
 }

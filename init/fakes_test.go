@@ -31,6 +31,7 @@ import (
 
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/datasource"
 	"github.com/ros-os/ros/internal/procsys"
 	"github.com/ros-os/ros/internal/services"
 	"github.com/ros-os/ros/internal/slot"
@@ -341,6 +342,11 @@ type machine struct {
 		dev, data string
 		err       error
 	}
+	meta struct { // the metadata service
+		data  datasource.Data
+		err   error
+		calls int
+	}
 	userErr      error
 	assessed     []assessCall
 	assessReboot bool
@@ -408,8 +414,15 @@ func (m *machine) options() options {
 			m.kmods = append(m.kmods, strings.TrimPrefix(dir, m.root)+": "+strings.Join(names, " "))
 			return nil
 		},
-		configDrive: func(procsys.FS) (string, []byte, error) {
-			return m.drive.dev, []byte(m.drive.data), m.drive.err
+		configDrive: func(procsys.FS) (datasource.Data, error) {
+			if m.drive.dev == "" || m.drive.err != nil {
+				return datasource.Data{}, m.drive.err
+			}
+			return datasource.Data{Name: "cidata:" + m.drive.dev + " user-data", UserData: []byte(m.drive.data)}, nil
+		},
+		metadata: func(context.Context) (datasource.Data, error) {
+			m.meta.calls++
+			return m.meta.data, m.meta.err
 		},
 		systemDocker: func(args, env []string, _ func(string, ...any)) daemon {
 			d := &fakeDaemon{args: args, env: env, eng: m.sys, bad: m.badArgs}

@@ -124,7 +124,8 @@ type options struct {
 	chown        func(path string, uid, gid int) error
 	output       func(*exec.Cmd) ([]byte, error) // a command run for its output (mount(8))
 	loadKmods    func(dir string, names ...string) error
-	configDrive  func(procsys.FS) (dev string, userData []byte, err error)
+	configDrive  func(procsys.FS) (datasource.Data, error)
+	metadata     func(context.Context) (datasource.Data, error) // the EC2-style metadata service
 	systemDocker func(args, env []string, logf func(string, ...any)) daemon
 	userDocker   func(ctx context.Context, dead <-chan struct{}) (engine, error)
 	assess       func(booted slot.Slot, version string, healthy bool, reason string) (reboot bool, err error)
@@ -141,6 +142,7 @@ func defaultOptions(r runner) options {
 		paths: pathsUnder("/"), proc: procsys.Host, newLogger: newLogger, reaper: r,
 		mount: unix.Mount, sethostname: unix.Sethostname, reboot: unix.Reboot, chown: os.Chown,
 		output: reapedOutput(r), loadKmods: kmod.Load, configDrive: findConfigDrive,
+		metadata: datasource.NewMetadata().Fetch,
 		systemDocker: func(args, env []string, logf func(string, ...any)) daemon {
 			return newSystemDocker(args, env, logf, r)
 		},
@@ -163,8 +165,8 @@ func interfaceAddrs(name string) ([]net.Addr, error) {
 	return i.Addrs()
 }
 
-func findConfigDrive(sys procsys.FS) (string, []byte, error) {
-	return datasource.FindNoCloud(datasource.BlockDevices(sys))
+func findConfigDrive(sys procsys.FS) (datasource.Data, error) {
+	return datasource.FindDrive(datasource.BlockDevices(sys))
 }
 
 // dockerdDaemon is a dockerd.Daemon as a daemon.

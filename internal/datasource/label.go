@@ -1,6 +1,7 @@
-// Package datasource finds the cloud-config init reads at boot: the user-data
-// of a NoCloud config drive (a filesystem labelled cidata), or the URL or
-// file that ros.cloud_config names.
+// Package datasource finds the cloud-config init reads at boot and the SSH
+// keys a cloud gives: a config drive (NoCloud cidata, OpenStack config-2),
+// the EC2-style metadata service, or the URL or file that ros.cloud_config
+// names.
 package datasource
 
 import (

@@ -12,7 +12,7 @@ import (
 	"github.com/ros-os/ros/internal/testutil/need"
 )
 
-func TestFindNoCloud(t *testing.T) {
+func TestFindDrive(t *testing.T) {
 	dir := t.TempDir()
 	big := strings.Repeat("#", MaxSize+1)
 	img := map[string]string{
@@ -62,31 +62,35 @@ func TestFindNoCloud(t *testing.T) {
 			for _, d := range tt.devs {
 				devs = append(devs, img[d])
 			}
-			dev, data, err := FindNoCloud(devs)
-			if wantDev := img[tt.wantDev]; dev != wantDev {
-				t.Errorf("FindNoCloud() device = %q; want %q", dev, wantDev)
+			d, err := FindDrive(devs)
+			data, wantDev := d.UserData, img[tt.wantDev]
+			if want := "cidata:" + wantDev + " user-data"; err == nil && wantDev != "" && d.Name != want {
+				t.Errorf("FindDrive() name = %q; want %q", d.Name, want)
 			}
-			checkDriveErr(t, err, tt.wantErr, dev)
+			if err == nil && wantDev == "" && d.Name != "" {
+				t.Errorf("FindDrive() name = %q; want none", d.Name)
+			}
+			checkDriveErr(t, err, tt.wantErr, wantDev)
 			if err != nil && !strings.Contains(err.Error(), tt.wantMsg) {
-				t.Errorf("FindNoCloud() error = %q; want it to hold %q", err, tt.wantMsg)
+				t.Errorf("FindDrive() error = %q; want it to hold %q", err, tt.wantMsg)
 			}
 			if want := ud(tt.want)["user-data"]; tt.want != "" && string(data) != want {
-				t.Errorf("FindNoCloud() user-data = %q; want %q", data, want)
+				t.Errorf("FindDrive() user-data = %q; want %q", data, want)
 			}
 			if tt.want == "" && data != nil {
-				t.Errorf("FindNoCloud() user-data = %q; want none", data)
+				t.Errorf("FindDrive() user-data = %q; want none", data)
 			}
 		})
 	}
 }
 
-func TestFindNoCloudWithoutMtools(t *testing.T) {
+func TestFindDriveWithoutMtools(t *testing.T) {
 	img := buildFAT(t, filepath.Join(t.TempDir(), "fat12"), 12, "CIDATA", ud("fat12"))
 	t.Setenv("PATH", t.TempDir())
-	_, _, err := FindNoCloud([]string{img})
+	_, err := FindDrive([]string{img})
 	checkDriveErr(t, err, exec.ErrNotFound, img)
 	if err != nil && !strings.Contains(err.Error(), "install mtools") {
-		t.Errorf("FindNoCloud() error = %q; want it to say install mtools", err)
+		t.Errorf("FindDrive() error = %q; want it to say install mtools", err)
 	}
 }
 
@@ -95,12 +99,12 @@ func checkDriveErr(t *testing.T, err, want error, dev string) {
 	t.Helper()
 	switch {
 	case want == nil && err != nil:
-		t.Fatalf("FindNoCloud() error = %v", err)
+		t.Fatalf("FindDrive() error = %v", err)
 	case want == nil:
 	case !errors.Is(err, want):
-		t.Fatalf("FindNoCloud() error = %v; want %v", err, want)
+		t.Fatalf("FindDrive() error = %v; want %v", err, want)
 	case !strings.Contains(err.Error(), dev) || strings.Contains(err.Error(), "\n"):
-		t.Errorf("FindNoCloud() error = %q; want one line naming %s", err, dev)
+		t.Errorf("FindDrive() error = %q; want one line naming %s", err, dev)
 	}
 }
 
@@ -158,4 +162,80 @@ func run(t *testing.T, name string, args ...string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
+}
+
+func TestFindDriveOpenStack(t *testing.T) {
+	dir := t.TempDir()
+	const key1, key2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOne one@host", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITwo two@host"
+	meta := `{"uuid": "x", "hostname": "os", "public_keys": {"b": "` + key2 + `\n", "a": "` + key1 + `"}}`
+	full := files{"openstack/latest/meta_data.json": meta, "openstack/latest/user_data": "#cloud-config\nhostname: os\n"}
+	keysOnly := files{"openstack/latest/meta_data.json": meta}
+	tests := []struct {
+		name     string
+		dev      string
+		userData string
+		keys     []string
+		wantMsg  string
+	}{
+		{"iso", buildTreeISO(t, dir, "iso", "config-2", full), "#cloud-config\nhostname: os\n", []string{key1, key2}, ""},
+		{"fat", buildTreeFAT(t, filepath.Join(dir, "fat"), "CONFIG-2", full), "#cloud-config\nhostname: os\n", []string{key1, key2}, ""},
+		{"keys and no user_data", buildTreeISO(t, dir, "keys", "config-2", keysOnly), "", []string{key1, key2}, ""},
+		{"nothing", buildTreeISO(t, dir, "empty", "config-2", files{"openstack/latest/vendor_data.json": "{}"}), "", nil, ""},
+		{"bad meta_data.json", buildTreeISO(t, dir, "bad", "config-2", files{"openstack/latest/meta_data.json": "{"}), "", nil, "meta_data.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := FindDrive([]string{tt.dev})
+			if tt.wantMsg != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), tt.dev) {
+					t.Fatalf("FindDrive() error = %v; want one naming %s and %s", err, tt.dev, tt.wantMsg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("FindDrive() error = %v", err)
+			}
+			if d.Name != "config-2:"+tt.dev {
+				t.Errorf("FindDrive() name = %q; want config-2:%s", d.Name, tt.dev)
+			}
+			if string(d.UserData) != tt.userData {
+				t.Errorf("FindDrive() user-data = %q; want %q", d.UserData, tt.userData)
+			}
+			if strings.Join(d.Keys, "|") != strings.Join(tt.keys, "|") {
+				t.Errorf("FindDrive() keys = %q; want %q", d.Keys, tt.keys)
+			}
+		})
+	}
+}
+
+// buildTreeISO makes dir/name.iso with genisoimage, labelled volid, holding
+// fs at the paths its names give.
+func buildTreeISO(t *testing.T, dir, name, volid string, fs files) string {
+	t.Helper()
+	img := filepath.Join(dir, name+".iso")
+	args := []string{"-quiet", "-output", img, "-volid", volid, "-joliet", "-rock", "-graft-points"}
+	for n, data := range fs {
+		args = append(args, n+"="+writeTemp(t, filepath.Join(dir, name+".d"), strings.ReplaceAll(n, "/", "_"), data))
+	}
+	run(t, "genisoimage", args...)
+	return img
+}
+
+// buildTreeFAT makes the FAT12 image img labelled label, holding fs at the
+// paths its names give.
+func buildTreeFAT(t *testing.T, img, label string, fs files) string {
+	t.Helper()
+	run(t, "mkfs.vfat", "-C", "-F", "12", "-n", label, img, strconv.Itoa(fatKiB[12]))
+	made := map[string]bool{}
+	for n, data := range fs {
+		parts := strings.Split(filepath.Dir(n), "/")
+		for i := range parts {
+			if d := strings.Join(parts[:i+1], "/"); !made[d] {
+				run(t, "mmd", "-i", img, "::"+d)
+				made[d] = true
+			}
+		}
+		run(t, "mcopy", "-i", img, writeTemp(t, img+".d", strings.ReplaceAll(n, "/", "_"), data), "::"+n)
+	}
+	return img
 }
