@@ -9,11 +9,11 @@ set -euo pipefail
 
 pkgs=(qemu-system-x86 ovmf squashfs-tools dosfstools mtools e2fsprogs gdisk
       cpio zstd kmod docker-registry util-linux xz-utils genisoimage
-      openssh-client systemd tar debian-archive-keyring xorriso qemu-utils)
+      openssh-client systemd tar debian-archive-keyring xorriso qemu-utils socat)
 # A command (or file) each package provides, to skip apt when all are present.
 checks=(qemu-system-x86_64 /usr/share/OVMF/OVMF_CODE_4M.fd mksquashfs mkfs.vfat mcopy
         e2fsck sgdisk cpio zstd depmod docker-registry losetup xz genisoimage
-        ssh-keygen systemd-analyze tar /usr/share/keyrings/debian-archive-keyring.gpg xorriso qemu-img)
+        ssh-keygen systemd-analyze tar /usr/share/keyrings/debian-archive-keyring.gpg xorriso qemu-img socat)
 
 missing=()
 for i in "${!pkgs[@]}"; do

@@ -3,18 +3,24 @@
 package test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ros-os/ros/internal/qemu"
 )
 
 // The cloud image as make cloud-images makes it (an installed 4 GiB disk,
-// as qcow2), on a 10 GiB disk as a cloud VM gets it, with a NoCloud drive
-// whose user-data has a hostname and an ssh key: it boots healthy on slot
-// a, STATE fills the disk, and the key lets rancher in.
+// as qcow2), on a 10 GiB disk as a cloud VM gets it, on a machine whose DMI
+// says Amazon EC2, with an EC2-style metadata service (IMDSv2 tokens
+// required) at 169.254.169.254 through QEMU's guestfwd: its user-data sets
+// the hostname and its public-keys let rancher in. It boots healthy on slot
+// a and STATE fills the disk.
 func TestCloudImage(t *testing.T) {
 	dir := t.TempDir()
 	raw, qcow, disk := filepath.Join(dir, "ros.img"), filepath.Join(dir, "ros.qcow2"), filepath.Join(dir, "disk.qcow2")
@@ -27,9 +33,21 @@ func TestCloudImage(t *testing.T) {
 	run(t, "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", qcow, disk, "10G")
 
 	ssh, pub := newSSHKey(t)
-	cidata := cidataISO(t, "#cloud-config\nhostname: cloudy\nssh_authorized_keys:\n  - "+pub+"\n")
-	vm := boot(t, qemu.Config{Disks: []string{disk, cidata}, OVMF: true, Net: true, Forward: []string{ssh.forward()}})
+	imds := &metadataService{userData: "#cloud-config\nhostname: cloudy\n", key: pub}
+	srv := httptest.NewServer(imds)
+	defer srv.Close()
+	vm := boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Forward: []string{ssh.forward()},
+		// slirp forwards only addresses inside its network: make it 169.254.169.0/24.
+		NetOptions: []string{"net=169.254.169.0/24", "guestfwd=tcp:169.254.169.254:80-cmd:socat - TCP:" + srv.Listener.Addr().String()},
+		Extra:      []string{"-smbios", "type=1,manufacturer=Amazon EC2,product=t3.micro"}})
 	waitUp(t, vm, "a")
+	if got := imds.served(); !strings.Contains(got, "PUT /latest/api/token 200") ||
+		!strings.Contains(got, "GET /latest/meta-data/public-keys/0/openssh-key 200") || !strings.Contains(got, "GET /latest/user-data 200") {
+		t.Errorf("the metadata service served:\n%s\nwant a token, then the key and the user-data with it", got)
+	}
+	if !strings.Contains(vm.Console.String(), "asking the metadata service (EC2)") {
+		t.Errorf("the console does not say the metadata service was asked")
+	}
 	for _, want := range []string{"STATE grown to the end of /dev/vda", "growing STATE's filesystem on /dev/vda4"} {
 		if !strings.Contains(vm.Console.String(), want) {
 			t.Errorf("the console does not say %q", want)
@@ -49,4 +67,51 @@ func TestCloudImage(t *testing.T) {
 	} else {
 		t.Logf("STATE: %.1f GB on a 10 GiB disk", float64(size)/1e9)
 	}
+}
+
+// metadataService is an EC2-style instance metadata service that requires
+// IMDSv2 tokens, as EC2 does with HttpTokens=required.
+type metadataService struct {
+	userData, key string
+	mu            sync.Mutex
+	log           []string
+}
+
+const metadataToken = "e2e-token"
+
+func (m *metadataService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	code, body := m.answer(r)
+	m.mu.Lock()
+	m.log = append(m.log, fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, code))
+	m.mu.Unlock()
+	w.WriteHeader(code)
+	fmt.Fprint(w, body)
+}
+
+func (m *metadataService) answer(r *http.Request) (int, string) {
+	if r.URL.Path == "/latest/api/token" {
+		if r.Method != http.MethodPut || r.Header.Get("X-aws-ec2-metadata-token-ttl-seconds") == "" {
+			return http.StatusBadRequest, ""
+		}
+		return http.StatusOK, metadataToken
+	}
+	if r.Header.Get("X-aws-ec2-metadata-token") != metadataToken {
+		return http.StatusUnauthorized, ""
+	}
+	switch r.URL.Path {
+	case "/latest/user-data":
+		return http.StatusOK, m.userData
+	case "/latest/meta-data/public-keys/":
+		return http.StatusOK, "0=e2e"
+	case "/latest/meta-data/public-keys/0/openssh-key":
+		return http.StatusOK, m.key + "\n"
+	}
+	return http.StatusNotFound, ""
+}
+
+// served is the requests answered, one a line: method, path, status.
+func (m *metadataService) served() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strings.Join(m.log, "\n")
 }

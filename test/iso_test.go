@@ -47,14 +47,21 @@ func waitLive(t *testing.T, vm *qemu.VM) {
 	}
 }
 
-// The live ISO, booted from a CD under OVMF with an empty disk and no
-// network: ros comes up live and healthy, runs a container, `ros install`
-// lists the disk and refuses the medium, and installs the image the medium
-// carries with a cloud-config; the disk then holds slot a's boot entry.
+// The live ISO, booted from a CD under OVMF with an empty disk, a 1 GiB
+// one and no network: ros comes up live and healthy, runs a container;
+// `ros install` lists the disks, refuses the medium, the small disk and a
+// cloud-config that does not validate, writing nothing; it installs the
+// image the medium carries with a cloud-config. The disk alone then boots
+// healthy with that config and upgrades from the registry.
 func TestLiveISO(t *testing.T) {
+	const v2 = "0.2.0"
+	reg := startRegistry(t)
+	guestRepo := pushVersions(t, reg, "ros/os", map[string]string{v2: sharedVersion(t, v2)})
 	iso := liveISO(t)
 	disk := emptyDisk(t)
-	vm := boot(t, qemu.Config{CDROM: iso, Disks: []string{disk}, OVMF: true})
+	small := filepath.Join(t.TempDir(), "small.img")
+	run(t, "truncate", "-s", "1G", small)
+	vm := boot(t, qemu.Config{CDROM: iso, Disks: []string{disk, small}, OVMF: true})
 	waitLive(t, vm)
 	sh := waitLogin(t, vm, time.Minute)
 	if out := sh.run("docker run --rm busybox echo live-ok", 2*time.Minute); !strings.Contains(out, "live-ok") {
@@ -69,8 +76,24 @@ func TestLiveISO(t *testing.T) {
 	if code == "0" || !regexp.MustCompile(`(?m)^ros: /dev/sr0 is the live medium ros is running from: install onto another disk`).MatchString(out) {
 		t.Fatalf("sudo ros install onto the live medium: exit status %s:\n%s", code, out)
 	}
+	out, code = sh.runStatus("sudo ros install -d /dev/vdb 2>&1", time.Minute)
+	if code == "0" || !regexp.MustCompile(`(?m)^ros: .*/dev/vdb.*ros needs at least .*\r?$`).MatchString(out) || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Fatalf("sudo ros install onto a 1 GiB disk: exit status %s:\n%s", code, out)
+	}
+	sh.run(`printf '#cloud-config\nhostnme: typo\n' > /tmp/bad.yml`, time.Minute)
+	out, code = sh.runStatus("sudo ros install -d /dev/vda -c /tmp/bad.yml 2>&1", time.Minute)
+	if code == "0" || !strings.Contains(out, `unknown key "hostnme"`) {
+		t.Fatalf("sudo ros install with a cloud-config that does not validate: exit status %s:\n%s", code, out)
+	}
+	// Nothing was written: both disks still hold nothing.
+	out, _ = sh.runStatus("sudo ros install 2>&1", time.Minute)
+	for _, d := range []string{"/dev/vda", "/dev/vdb"} {
+		if !regexp.MustCompile(`(?m)^` + d + `\s+.*nothing\r?$`).MatchString(out) {
+			t.Fatalf("after the refused installs, %s does not hold nothing:\n%s", d, out)
+		}
+	}
 	sh.run(`printf '#cloud-config\nhostname: installed-from-iso\n' > /tmp/cc.yml`, time.Minute)
-	out = sh.run("sudo ros install -d /dev/vda -c /tmp/cc.yml 2>&1", 10*time.Minute)
+	out = sh.run("sudo ros install -d /dev/vda -c /tmp/cc.yml --append ros.autologin 2>&1", 10*time.Minute)
 	if !strings.Contains(out, "installed ros "+version(t)) || !strings.Contains(out, "signed by") {
 		t.Fatalf("sudo ros install -d /dev/vda said:\n%s", out)
 	}
@@ -81,11 +104,26 @@ func TestLiveISO(t *testing.T) {
 		t.Fatalf("the live system did not power off: %v", err)
 	}
 
-	// The disk holds a bootable ros (TestLiveUSBUnattended boots one
-	// installed this way): slot a's entry on its ESP.
 	if got := espEntries(t, disk); !slices.Contains(got, "ros-a.conf") {
 		t.Fatalf("after ros install from the live system the ESP holds %v, want ros-a.conf", got)
 	}
+
+	// The disk alone boots healthy on slot a with the cloud-config, and
+	// upgrades from the registry as any installed machine does.
+	vm = boot(t, qemu.Config{Disks: []string{disk}, OVMF: true, Net: true, Reboot: true})
+	waitUp(t, vm, "a")
+	sh = waitLogin(t, vm, time.Minute)
+	if got := strings.TrimSpace(sh.run("hostname", time.Minute)); got != "installed-from-iso" {
+		t.Errorf("the disk installed from the live system has hostname %q, want the cloud-config's", got)
+	}
+	out = sh.run("sudo ros os upgrade --insecure "+guestRepo+":"+v2+" 2>&1", 5*time.Minute)
+	if !strings.Contains(out, "ros "+v2+" is in slot b and boots next") {
+		t.Fatalf("ros os upgrade on the disk installed from the live system said:\n%s", out)
+	}
+	if err := vm.Send("sudo reboot\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitUp(t, vm, "b")
 }
 
 // The same ISO written raw to a USB stick (a virtio disk here), made with

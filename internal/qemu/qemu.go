@@ -25,6 +25,7 @@ type Config struct {
 	Reboot                 bool      // let the guest reboot, also after a panic (default: QEMU exits when it reboots)
 	Net                    bool      // a virtio NIC on QEMU user networking
 	Forward                []string  // with Net, host ports to the guest: "tcp:127.0.0.1:2222-:22"
+	NetOptions             []string  // with Net, more options of the user network: "net=169.254.169.0/24", "guestfwd=..."
 	Extra                  []string  // more qemu arguments
 	Log                    io.Writer // a copy of the console, e.g. a file
 }
@@ -154,6 +155,9 @@ func (c Config) args() ([]string, func(), error) {
 		nic := "user,model=virtio-net-pci"
 		for _, f := range c.Forward {
 			nic += ",hostfwd=" + f
+		}
+		for _, o := range c.NetOptions {
+			nic += "," + o
 		}
 		args = append(args, "-nic", nic)
 	} else {
