@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ros-os/ros/internal/bootlog"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/slot"
@@ -24,6 +25,7 @@ type BootReport struct {
 	Healthy    bool              `json:"healthy"`
 	Failed     string            `json:"failed,omitempty"`
 	Milestones []Milestone       `json:"milestones"`
+	Steps      []bootlog.Step    `json:"steps"` // ros boot-log prints them
 	Services   map[string]string `json:"services"`
 	State      string            `json:"state"` // "ok" or why STATE is degraded
 	MemUsedMB  int               `json:"mem_used_mb"`
@@ -192,7 +194,7 @@ func serviceRestarts(ctx context.Context, st *state) (map[string]int, error) {
 
 func writeBootJSON(st *state) {
 	r := BootReport{Version: buildinfo.Version, Slot: st.cmdline.Slot, Healthy: st.failed == "",
-		Failed: st.failed, Milestones: st.milestones, Services: map[string]string{}, State: "ok", MemUsedMB: st.opts.proc.MemUsedMB()}
+		Failed: st.failed, Milestones: st.milestones, Steps: st.steps, Services: map[string]string{}, State: "ok", MemUsedMB: st.opts.proc.MemUsedMB()}
 	if b, err := os.ReadFile(st.opts.StateDegraded); err == nil {
 		r.State = string(b)
 	}

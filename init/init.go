@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/init/reaper"
+	"github.com/ros-os/ros/internal/bootlog"
 	"github.com/ros-os/ros/internal/buildinfo"
 	"github.com/ros-os/ros/internal/config"
 	"github.com/ros-os/ros/internal/contract"
@@ -40,6 +41,7 @@ type state struct {
 	sysDocker    daemon
 	sys          engine
 	milestones   []Milestone
+	steps        []bootlog.Step // the boot steps run so far, with their start and end
 	services     []string           // long-running core services that started, in start order
 	serviceErrs  []error            // core services that failed to start
 	cancel       context.CancelFunc // stops the boot steps; runcmd runs on under their context
@@ -138,7 +140,12 @@ func runSteps(ctx context.Context, st *state, table []step) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := s.run(ctx, st); err != nil {
+		st.steps = append(st.steps, bootlog.Step{Name: s.name, Start: st.opts.proc.Uptime()})
+		err := s.run(ctx, st)
+		done := &st.steps[len(st.steps)-1]
+		done.End = st.opts.proc.Uptime()
+		if err != nil {
+			done.Err = err.Error()
 			st.log.Printf("FATAL: %s: %v", s.name, err)
 			st.failed, st.reason = s.name, fmt.Sprintf("%s: %v", s.name, err)
 			return

@@ -98,7 +98,17 @@ func checkHealthyReport(t *testing.T, m *machine) {
 	}
 	want := BootReport{Version: buildinfo.Version, Slot: slot.B, Healthy: true, State: "ok", MemUsedMB: 256,
 		Services: map[string]string{"network": "running", "docker": "running", "console": "running"}}
-	r.Milestones = nil
+	var ran []string
+	for _, s := range r.Steps {
+		if s.End < s.Start || s.Err != "" {
+			t.Errorf("boot.json step %+v: want it ended, without error", s)
+		}
+		ran = append(ran, s.Name)
+	}
+	r.Milestones, r.Steps = nil, nil
+	if want := stepNames(steps); !reflect.DeepEqual(ran, want) {
+		t.Errorf("boot.json steps %v, want every step of the boot: %v", ran, want)
+	}
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("boot.json = %+v, want %+v", r, want)
 	}
@@ -108,6 +118,14 @@ func checkHealthyReport(t *testing.T, m *machine) {
 	if got := m.read(m.opts.Milestones); !strings.Contains(got, "healthy 12.50\n") {
 		t.Errorf("milestones file %q lacks the healthy milestone", got)
 	}
+}
+
+func stepNames(table []step) []string {
+	var names []string
+	for _, s := range table {
+		names = append(names, s.name)
+	}
+	return names
 }
 
 // waitCommand waits for the runner to have run cmd (runcmd runs in the

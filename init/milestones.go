@@ -4,13 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+
+	"github.com/ros-os/ros/internal/bootlog"
 )
 
 // Milestone is a named point of the boot and the uptime it was reached at.
-type Milestone struct {
-	Name   string  `json:"name"`
-	Uptime float64 `json:"uptime"`
-}
+type Milestone = bootlog.Milestone
 
 // mark records a milestone in the milestones file and on the console.
 func (st *state) mark(name string) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +57,11 @@ func TestCloudImage(t *testing.T) {
 	ssh.wait("accept-new")
 	if got := strings.TrimSpace(ssh.run("hostname")); got != "cloudy" {
 		t.Errorf("hostname %q, want the user-data's cloudy", got)
+	}
+	// The boot's timeline, as any user reads it.
+	if out := ssh.run("ros boot-log"); !regexp.MustCompile(`(?m)^\s*[0-9.]+\s+starting System Docker\s+[0-9.]+ s\s+#+`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\s*[0-9.]+\s+milestone healthy`).MatchString(out) {
+		t.Errorf("ros boot-log said:\n%s", out)
 	}
 	fields := strings.Fields(ssh.run("df -B1 ~ | tail -1"))
 	if len(fields) < 2 {

@@ -33,7 +33,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCmd(), newInstallCmd(), newServiceCmd(), newRebootCmd(), newPoweroffCmd(),
-		newUserDockerCmd(), newConsoleCmd(), newOSCmd(), newConfigCmd(), newNetworkCmd())
+		newUserDockerCmd(), newConsoleCmd(), newOSCmd(), newConfigCmd(), newNetworkCmd(), newBootLogCmd())
 	return root
 }
 
