@@ -41,7 +41,7 @@ type state struct {
 	sysDocker    daemon
 	sys          engine
 	milestones   []Milestone
-	steps        []bootlog.Step // the boot steps run so far, with their start and end
+	steps        []bootlog.Step     // the boot steps run so far, with their start and end
 	services     []string           // long-running core services that started, in start order
 	serviceErrs  []error            // core services that failed to start
 	cancel       context.CancelFunc // stops the boot steps; runcmd runs on under their context
