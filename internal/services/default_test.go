@@ -2,6 +2,7 @@ package services
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -35,10 +36,12 @@ func TestDefaultServices(t *testing.T) {
 			t.Errorf("service %q is missing", n)
 		}
 	}
-	for _, after := range []string{"ntp", "docker"} {
-		if level[after] <= level["network"] {
-			t.Errorf("%s is at level %d, network at %d; want network first (levels %q)", after, level[after], level["network"], levels)
-		}
+	// The start order as data: User Docker, the slowest to come up, starts
+	// with the first level and waits for nothing but System Docker; ntp
+	// waits for the network, the console for syslog.
+	want := [][]string{{"docker", "network", "syslog"}, {"console", "ntp"}}
+	if !reflect.DeepEqual(levels, want) {
+		t.Errorf("start levels %q, want %q", levels, want)
 	}
 	for _, n := range f.Names() {
 		if want := "ros/" + n + ":${ROS_VERSION}"; f[n].Image != want {
