@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ros-os/ros/images/artifact"
 	"github.com/ros-os/ros/images/chunked"
@@ -75,11 +76,14 @@ func (u *upgrade) openRunning() (io.ReaderAt, error) {
 	return f, nil
 }
 
-// writeChunks writes the slot chunk by chunk, in order: from the running
-// slot where the plan says so and the bytes still match the chunk's
-// digest, else decoded from the blob, fetched by ranges of neighbouring
-// chunks. Every chunk is checked before it is written. ErrNoRanges: the
-// registry serves no ranges, and nothing useful was written.
+// writeChunks writes the slot chunk by chunk, in order: from a slot where
+// the plan says so and the bytes still match the chunk's digest, else
+// decoded from the blob, fetched by ranges of neighbouring chunks. Every
+// chunk is checked before it is written. Reading (local bytes and the
+// fetch streams) runs in one goroutine, in order; checking and decoding,
+// the CPU's share, on every CPU; writing in this one, in order.
+// ErrNoRanges: the registry serves no ranges, and nothing useful was
+// written.
 func (u *upgrade) writeChunks() error {
 	ix := *u.cfg.Parts.Rootfs.Chunks
 	size := u.cfg.Parts.Rootfs.Uncompressed.Size
@@ -87,7 +91,8 @@ func (u *upgrade) writeChunks() error {
 	if err != nil {
 		return err
 	}
-	dec, err := chunked.NewDecoder(ix, u.cfg.Parts.Rootfs.Size, size)
+	workers := chunked.Workers()
+	dec, err := chunked.NewDecoder(ix, u.cfg.Parts.Rootfs.Size, size, workers)
 	if err != nil {
 		return fmt.Errorf("writing slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
 	}
@@ -95,17 +100,124 @@ func (u *upgrade) writeChunks() error {
 	offsets, blob := ix.Offsets()
 	bar := progress.New(u.o.Progress, size, fmt.Sprintf("writing slot %s (%.1f MB from the slots, %.1f MB to download)",
 		u.target, float64(u.plan.Reused)/1e6, float64(u.plan.Fetched)/1e6))
+
+	stop := make(chan struct{})
+	jobs := newChunkJobs(workers + 2) // in flight: at most two chunks' bytes each
+	ordered, work := make(chan *chunkJob, len(jobs.free)), make(chan *chunkJob, len(jobs.free))
+	go u.readChunks(ix, ranges, blob, jobs, ordered, work, stop)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				j.check(dec)
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		for j := range ordered { // the reader stops and closes both
+			<-j.done
+		}
+		wg.Wait()
+	}()
+
+	var reused, downloaded int64
+	for j := range ordered {
+		<-j.done
+		c := ix.Chunks[j.i]
+		data := j.out
+		if j.local {
+			data = j.in
+		}
+		switch {
+		case j.err != nil:
+			return j.err
+		case j.local && j.mismatch:
+			u.o.Logf("chunk %d found in a slot does not match its digest: downloading it", j.i)
+			if data, err = u.fetchChunk(ranges, dec, j, blob[j.i]); err != nil {
+				return err
+			}
+			downloaded += c.CSize
+		case j.local:
+			reused += c.Size
+		default:
+			downloaded += c.CSize
+		}
+		if _, err := u.slot.WriteAt(data, offsets[j.i]); err != nil {
+			return fmt.Errorf("writing slot %s: %w", u.target, err)
+		}
+		_, _ = bar.Write(data)
+		jobs.put(j)
+	}
+	if err := jobs.readErr; err != nil {
+		return err
+	}
+	if err := u.slot.Sync(); err != nil {
+		return fmt.Errorf("syncing slot %s: %w", u.target, err)
+	}
+	u.rep.Rootfs.Reused, u.rep.Rootfs.Downloaded = reused, downloaded
+	return nil
+}
+
+// chunkJob is one chunk on its way to the slot: its bytes as read (a
+// slot's, or compressed from the blob), then checked or decoded.
+type chunkJob struct {
+	i        int
+	local    bool   // in is the chunk as a slot holds it
+	in, out  []byte // out: a fetched chunk decoded and checked
+	mismatch bool   // a local chunk that is not the chunk's bytes
+	err      error
+	done     chan struct{}
+}
+
+// check decodes or checks the job's bytes and marks it done.
+func (j *chunkJob) check(dec *chunked.Decoder) {
+	defer close(j.done)
+	if j.err != nil {
+		return
+	}
+	if j.local {
+		j.mismatch = dec.Check(j.in, j.i) != nil
+		return
+	}
+	j.out, j.err = dec.Decode(j.out, j.i, j.in)
+	if j.err != nil {
+		j.err = fmt.Errorf("%w: %w", artifact.ErrDigestMismatch, j.err)
+	}
+}
+
+// chunkJobs is a fixed set of jobs whose buffers are reused: it bounds the
+// memory in flight.
+type chunkJobs struct {
+	free    chan *chunkJob
+	readErr error // why the reader stopped early, once ordered is closed
+}
+
+func newChunkJobs(n int) *chunkJobs {
+	js := &chunkJobs{free: make(chan *chunkJob, n)}
+	for i := 0; i < n; i++ {
+		js.free <- &chunkJob{}
+	}
+	return js
+}
+
+func (js *chunkJobs) put(j *chunkJob) { js.free <- j }
+
+// readChunks reads every chunk's bytes in order, from its slot or from
+// the plan's fetches, and hands each job to the writer (ordered) and to
+// the workers (work); it closes both when done, failed or stopped.
+func (u *upgrade) readChunks(ix chunked.Index, ranges artifact.Ranger, blob []int64, jobs *chunkJobs, ordered, work chan<- *chunkJob, stop <-chan struct{}) {
+	defer close(ordered)
+	defer close(work)
 	next := map[int]chunked.Range{} // fetches by first chunk
 	for _, r := range u.plan.Fetches {
 		next[r.First] = r
 	}
 	var (
-		fetch       io.ReadCloser
-		last        = -1 // the last chunk of the open fetch
-		local, comp []byte
-		out         []byte
-		reused      int64
-		downloaded  int64
+		fetch io.ReadCloser
+		last  = -1 // the last chunk of the open fetch
 	)
 	defer func() {
 		if fetch != nil {
@@ -113,17 +225,22 @@ func (u *upgrade) writeChunks() error {
 		}
 	}()
 	for i, c := range ix.Chunks {
-		var data []byte
+		var j *chunkJob
+		select {
+		case j = <-jobs.free:
+		case <-stop:
+			return
+		}
+		j.i, j.local, j.mismatch, j.err, j.done = i, false, false, nil, make(chan struct{})
 		if w := u.plan.From[i]; w.Local >= 0 {
-			local = grow(local, c.Size)
-			if _, err := u.sources[w.Local].ReadAt(local, w.Offset); err == nil && chunked.Verify(local, c) == nil {
-				data = local
-				reused += c.Size
+			j.in = grow(j.in, c.Size)
+			if _, err := u.sources[w.Local].ReadAt(j.in, w.Offset); err == nil {
+				j.local = true
 			} else {
-				u.o.Logf("chunk %d found in a slot does not match its digest: downloading it", i)
+				u.o.Logf("chunk %d: reading it from a slot: %v: downloading it", i, err)
 			}
 		}
-		if data == nil {
+		if !j.local {
 			if i > last { // open the plan's fetch starting here, or one for this chunk alone
 				if fetch != nil {
 					fetch.Close()
@@ -132,32 +249,55 @@ func (u *upgrade) writeChunks() error {
 				if !ok {
 					r = chunked.Range{First: i, Last: i, Offset: blob[i], Length: c.CSize}
 				}
+				var err error
 				if fetch, err = ranges.ReadRange(r.Offset, r.Length); err != nil {
-					return err
+					fetch, jobs.readErr = nil, err
+					return
 				}
 				last = r.Last
 			}
-			comp = grow(comp, c.CSize)
-			if _, err := io.ReadFull(fetch, comp); errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				return fmt.Errorf("writing slot %s: fetching chunk %d: %w: the blob ends before it", u.target, i, artifact.ErrDigestMismatch)
-			} else if err != nil {
-				return fmt.Errorf("writing slot %s: fetching chunk %d: %w", u.target, i, err)
+			j.in = grow(j.in, c.CSize)
+			if err := readChunk(fetch, j.in, i); err != nil {
+				j.err = fmt.Errorf("writing slot %s: %w", u.target, err)
 			}
-			if out, err = dec.Decode(out, i, comp); err != nil {
-				return fmt.Errorf("writing slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
-			}
-			data = out
-			downloaded += c.CSize
 		}
-		if _, err := u.slot.WriteAt(data, offsets[i]); err != nil {
-			return fmt.Errorf("writing slot %s: %w", u.target, err)
+		failed := j.err != nil
+		ordered <- j // never blocks: as many places as jobs
+		work <- j
+		if failed {
+			return
 		}
-		_, _ = bar.Write(data)
 	}
-	if err := u.slot.Sync(); err != nil {
-		return fmt.Errorf("syncing slot %s: %w", u.target, err)
+}
+
+// fetchChunk downloads chunk j.i alone (its bytes in a slot did not match).
+func (u *upgrade) fetchChunk(ranges artifact.Ranger, dec *chunked.Decoder, j *chunkJob, at int64) ([]byte, error) {
+	c := u.cfg.Parts.Rootfs.Chunks.Chunks[j.i]
+	rc, err := ranges.ReadRange(at, c.CSize)
+	if err != nil {
+		return nil, err
 	}
-	u.rep.Rootfs.Reused, u.rep.Rootfs.Downloaded = reused, downloaded
+	defer rc.Close()
+	comp := make([]byte, c.CSize)
+	if err := readChunk(rc, comp, j.i); err != nil {
+		return nil, fmt.Errorf("writing slot %s: %w", u.target, err)
+	}
+	out, err := dec.Decode(nil, j.i, comp)
+	if err != nil {
+		return nil, fmt.Errorf("writing slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
+	}
+	return out, nil
+}
+
+// readChunk reads chunk i's compressed bytes from a fetch.
+func readChunk(r io.Reader, comp []byte, i int) error {
+	_, err := io.ReadFull(r, comp)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("fetching chunk %d: %w: the blob ends before it", i, artifact.ErrDigestMismatch)
+	}
+	if err != nil {
+		return fmt.Errorf("fetching chunk %d: %w", i, err)
+	}
 	return nil
 }
 

@@ -412,6 +412,16 @@ func (u *upgrade) verify(context.Context) error {
 		_ = f.FlushBuffers()
 	}
 	want := u.cfg.Parts.Rootfs.Uncompressed
+	ix := u.cfg.Parts.Rootfs.Chunks
+	if ix != nil && ix.Check(u.cfg.Parts.Rootfs.Size, want.Size) == nil {
+		// Chunk by chunk, on every CPU: the chunks tile the image, and
+		// their digests are in the signed config as the whole one is.
+		if err := chunked.VerifyImage(u.slot, *ix, chunked.Workers()); err != nil {
+			return fmt.Errorf("verifying slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
+		}
+		u.saveChunks(*ix)
+		return nil
+	}
 	h := sha256.New()
 	if _, err := io.CopyBuffer(h, io.NewSectionReader(u.slot, 0, want.Size), make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("verifying slot %s: %w", u.target, err)
@@ -419,13 +429,18 @@ func (u *upgrade) verify(context.Context) error {
 	if got := hex.EncodeToString(h.Sum(nil)); got != want.Digest.Hex {
 		return fmt.Errorf("verifying slot %s: %w: read back sha256:%s, want %s", u.target, artifact.ErrDigestMismatch, got, want.Digest)
 	}
-	if ix := u.cfg.Parts.Rootfs.Chunks; ix != nil {
-		// Only an optimisation: without it the next upgrade downloads more.
-		if err := chunked.Save(u.chunksFile(u.target), *ix); err != nil {
-			u.o.Logf("warning: %v", err)
-		}
+	if ix != nil {
+		u.saveChunks(*ix)
 	}
 	return nil
+}
+
+// saveChunks keeps the index of what the target slot now holds. Only an
+// optimisation: without it the next upgrade downloads more.
+func (u *upgrade) saveChunks(ix chunked.Index) {
+	if err := chunked.Save(u.chunksFile(u.target), ix); err != nil {
+		u.o.Logf("warning: %v", err)
+	}
 }
 
 // flip writes the kernel and initramfs, then the entry with a tries counter

@@ -197,6 +197,7 @@ func TestUpgradeRefusals(t *testing.T) {
 		{"unreachable registry", "127.0.0.1:1/ros/os:2.0.0", nil, nil, nil, nil},
 		{"older version", host + "/ros/os:0.9.0", nil, nil, nil, ErrNotNewer},
 		{"slot too small", host + "/ros/os:2.0.0", tinySlot{small}, nil, nil, ErrSlotTooSmall},
+		{"a disk that garbles a write", host + "/ros/os:2.0.0", garblingSlot{small}, nil, nil, artifact.ErrDigestMismatch},
 		{"full ESP", host + "/ros/os:2.0.0", nil, fullESP{bootloader.DirFS(m.esp)}, nil, syscall.ENOSPC},
 		{"unsigned", host + "/ros/os:2.1.0", nil, nil, nil, signature.ErrUnsigned},
 		{"signed by an untrusted key", host + "/ros/os:2.0.0", nil, nil, other, signature.ErrUntrusted},
@@ -238,6 +239,19 @@ func otherKey(t *testing.T) signature.Key {
 type tinySlot struct{ *partitions.Section }
 
 func (tinySlot) Size() int64 { return 64 << 10 }
+
+// garblingSlot is a disk that writes one byte wrong (byte 5000 of the
+// slot): only reading the slot back finds it.
+type garblingSlot struct{ *partitions.Section }
+
+func (g garblingSlot) WriteAt(p []byte, off int64) (int, error) {
+	const at = 5000
+	if off <= at && at < off+int64(len(p)) {
+		p = append([]byte(nil), p...)
+		p[at-off] ^= 0x40
+	}
+	return g.Section.WriteAt(p, off)
+}
 
 // tamperedLayout writes img to a layout and flips a byte of (or truncates)
 // its rootfs blob.

@@ -106,7 +106,7 @@ func (x *xzReader) Close() error {
 // against the uncompressed digest.
 func openChunked(img v1.Image, cfg Config) (io.ReadCloser, int64, error) {
 	u, ix := cfg.Parts.Rootfs.Uncompressed, *cfg.Parts.Rootfs.Chunks
-	dec, err := chunked.NewDecoder(ix, cfg.Parts.Rootfs.Size, u.Size)
+	dec, err := chunked.NewDecoder(ix, cfg.Parts.Rootfs.Size, u.Size, 1)
 	if err != nil {
 		return nil, 0, fmt.Errorf("opening rootfs: %w", err)
 	}

@@ -4,23 +4,32 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 )
 
-// Decoder decodes chunks of one index; its memory is two chunks' worth.
+// Decoder decodes chunks of one index, up to its concurrency at once; its
+// memory is a window per decode.
 type Decoder struct {
 	ix  Index
 	dec *zstd.Decoder
 }
 
+// Workers is how many chunks are best decoded or checked at once: one per
+// CPU, at most four (each holds up to two chunks in memory).
+func Workers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
 // NewDecoder checks ix against the blob's and the image's sizes (from the
-// signed manifest and config) and returns a decoder for its chunks.
-func NewDecoder(ix Index, blobSize, size int64) (*Decoder, error) {
+// signed manifest and config) and returns a decoder for its chunks that
+// runs up to concurrency Decode calls at once.
+func NewDecoder(ix Index, blobSize, size int64, concurrency int) (*Decoder, error) {
 	if err := ix.Check(blobSize, size); err != nil {
 		return nil, err
 	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(max(concurrency, 1)), zstd.WithDecoderLowmem(true),
 		zstd.WithDecoderMaxMemory(MaxChunk), zstd.WithDecoderMaxWindow(MaxChunk))
 	if err != nil {
 		return nil, err
@@ -48,6 +57,9 @@ func (d *Decoder) Decode(dst []byte, i int, comp []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Check tells whether b is chunk i's uncompressed bytes.
+func (d *Decoder) Check(b []byte, i int) error { return Verify(b, d.ix.Chunks[i]) }
 
 // Verify tells whether b is chunk c's uncompressed bytes.
 func Verify(b []byte, c Chunk) error {
@@ -110,4 +122,54 @@ func (r *reader) next() error {
 	r.out, r.left = out, out
 	r.i++
 	return nil
+}
+
+// VerifyImage reads the image ix describes back from r and checks every
+// chunk against its digest, workers chunks at once: the same check as one
+// sha256 over the whole image (the chunks tile it, by Check) that runs on
+// every CPU. The error names the first chunk found wrong.
+func VerifyImage(r io.ReaderAt, ix Index, workers int) error {
+	offsets, _ := ix.Offsets()
+	var (
+		next   atomic.Int64
+		failed atomic.Bool
+		mu     sync.Mutex
+		first  = -1
+		ferr   error
+		wg     sync.WaitGroup
+	)
+	for w := 0; w < max(workers, 1); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(ix.Chunks) {
+					return
+				}
+				c := ix.Chunks[i]
+				if int64(cap(buf)) < c.Size {
+					buf = make([]byte, c.Size)
+				}
+				buf = buf[:c.Size]
+				_, err := r.ReadAt(buf, offsets[i])
+				if err == nil && Verify(buf, c) != nil {
+					err = fmt.Errorf("%w: chunk %d (bytes %d-%d) reads back wrong", ErrCorrupt, i, offsets[i], offsets[i]+c.Size-1)
+				} else if err != nil {
+					err = fmt.Errorf("reading chunk %d back: %w", i, err)
+				}
+				if err != nil {
+					mu.Lock()
+					if first < 0 || i < first {
+						first, ferr = i, err
+					}
+					mu.Unlock()
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ferr
 }
