@@ -61,7 +61,7 @@ func bootOnce(b *testing.B, disk string) map[string]float64 {
 	if err := vm.Send("until docker run --rm busybox true 2>/dev/null; do sleep 0.2; done; echo \"first-container $(cut -d' ' -f1 /proc/uptime)\"\n"); err != nil {
 		b.Fatal(err)
 	}
-	m, err := vm.Console.Expect(regexp.MustCompile(`first-container ([0-9.]+)`), 3*time.Minute)
+	m, err := vm.Console.Expect(regexp.MustCompile(`first-container ([0-9.]+)\r?\n`), 3*time.Minute)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func bootOnce(b *testing.B, disk string) map[string]float64 {
 	if err := vm.Send("awk '/MemTotal/{t=$2} /MemAvailable/{a=$2} END{print \"memused\", int((t-a)/1024)}' /proc/meminfo\n"); err != nil {
 		b.Fatal(err)
 	}
-	if m, err = vm.Console.Expect(regexp.MustCompile(`\nmemused ([0-9]+)`), time.Minute); err != nil {
+	if m, err = vm.Console.Expect(regexp.MustCompile(`\nmemused ([0-9]+)\r?\n`), time.Minute); err != nil {
 		b.Fatal(err)
 	}
 	out["MB/idle-used"], _ = strconv.ParseFloat(m[1], 64)
@@ -80,7 +80,7 @@ func bootOnce(b *testing.B, disk string) map[string]float64 {
 		"awk -v s=$s '{print \"coldread\", $1 - s}' /proc/uptime\n"); err != nil {
 		b.Fatal(err)
 	}
-	if m, err = vm.Console.Expect(regexp.MustCompile(`\ncoldread ([0-9.]+)`), time.Minute); err != nil {
+	if m, err = vm.Console.Expect(regexp.MustCompile(`\ncoldread ([0-9.]+)\r?\n`), time.Minute); err != nil {
 		b.Fatal(err)
 	}
 	out["s/cold-read-docker-binaries"], _ = strconv.ParseFloat(m[1], 64)

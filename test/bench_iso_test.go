@@ -41,7 +41,7 @@ func BenchmarkLiveISO(b *testing.B) {
 	if err := vm.Send(cmd); err != nil {
 		b.Fatal(err)
 	}
-	m, err := vm.Console.Expect(regexp.MustCompile(`install-seconds (\d+) ([0-9.]+) ([0-9.]+)`), 15*time.Minute)
+	m, err := vm.Console.Expect(regexp.MustCompile(`install-seconds (\d+) ([0-9.]+) ([0-9.]+)\r?\n`), 15*time.Minute)
 	if err != nil {
 		b.Fatal(err)
 	}
