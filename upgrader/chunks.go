@@ -102,7 +102,7 @@ func (u *upgrade) writeChunks() error {
 		u.target, float64(u.plan.Reused)/1e6, float64(u.plan.Fetched)/1e6))
 
 	stop := make(chan struct{})
-	jobs := newChunkJobs(workers + 2) // in flight: at most two chunks' bytes each
+	jobs := newChunkJobs(workers + 1) // in flight: at most two chunks' bytes each
 	ordered, work := make(chan *chunkJob, len(jobs.free)), make(chan *chunkJob, len(jobs.free))
 	go u.readChunks(ix, ranges, blob, jobs, ordered, work, stop)
 	var wg sync.WaitGroup

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -69,9 +70,18 @@ image brought, and ros.upgrade.trust of the cloud-config.`,
 	return cmd
 }
 
+// upgradeHeap is the Go heap ros os upgrade keeps to (a soft limit: the
+// collector runs more often near it). Its buffers are a few chunks' worth;
+// without the limit the heap may grow to twice what is live before a
+// collection, and the upgrade's peak memory past its 64 MB budget.
+const upgradeHeap = 32 << 20
+
 func runUpgrade(cmd *cobra.Command, args []string, o upgradeOpts) error {
 	if err := needRoot(cmd); err != nil {
 		return err
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(upgradeHeap)
 	}
 	booted, cmdline, err := procsys.Host.BootedSlot()
 	if err != nil {
