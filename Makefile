@@ -10,7 +10,7 @@ PKG     := github.com/ros-os/ros/internal/buildinfo
 LDFLAGS := -s -w -buildid= -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
 export CGO_ENABLED := 0
 
-.PHONY: all deps ros image iso cloud-images disk run test unit-test qemu-test testsum bench fault push clean
+.PHONY: all deps ros image iso cloud-images disk run test unit-test qemu-test testsum bench peer bench-peer fault push clean
 all: image
 
 deps:
@@ -92,8 +92,17 @@ fault: image testsum
 	set -o pipefail; go test -tags e2e,fault -count=1 -timeout 4h -v -run '^(TestPowerCutDraw|TestRollbackMatrix|TestFullState|TestBuildIsReproducible)$$' ./test/ 2>&1 | tee $(BUILD)/fault.log | \
 	  grep -E '^(=== RUN|--- |PASS|FAIL|ok|TestPowerCutDraw:|\s+\S+_test.go)'
 
-bench: image
-	go test -tags e2e -run '^$$' -bench . -benchtime 1x -count=1 -timeout 40m ./test/...
+bench: image peer
+	go test -tags e2e -run '^$$' -bench . -benchtime 1x -count=1 -timeout 90m ./test/...
+
+# The boot benchmark's peer (issue 16): a stock Debian 13 + systemd +
+# docker.io from debootstrap, cached in build/peer. bench-peer boots it and
+# ros alternately and prints both and the ratios.
+peer: deps
+	@hack/peer.sh $(BUILD)/peer
+
+bench-peer: image peer
+	go test -tags e2e -run '^$$' -bench '^BenchmarkBootPeer$$' -benchtime 1x -count=1 -timeout 40m -v ./test/
 
 # make push REF=localhost:5000/ros/os:0.1.0 [INSECURE=1] [KEY=cosign.key]:
 # the image and its signatures (make image signed it).
