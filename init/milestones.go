@@ -13,7 +13,7 @@ type Milestone = bootlog.Milestone
 
 // mark records a milestone in the milestones file and on the console.
 func (st *state) mark(name string) {
-	m := Milestone{name, st.opts.proc.Uptime()}
+	m := Milestone{Name: name, Uptime: st.opts.proc.Uptime()}
 	st.milestones = append(st.milestones, m)
 	st.log.Printf("milestone %s at %.2f s", name, m.Uptime)
 	f, err := os.OpenFile(st.opts.Milestones, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

@@ -51,7 +51,7 @@ func TestReadMilestones(t *testing.T) {
 	if err := os.WriteFile(f, []byte("init 1.25\nstate 2.5\nbogus\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want := []Milestone{{"init", 1.25}, {"state", 2.5}}
+	want := []Milestone{{Name: "init", Uptime: 1.25}, {Name: "state", Uptime: 2.5}}
 	if got := readMilestones(f); !reflect.DeepEqual(got, want) {
 		t.Fatalf("readMilestones = %v, want %v", got, want)
 	}
