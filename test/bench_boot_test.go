@@ -48,6 +48,9 @@ func dropVerity(b *testing.B, disk string) {
 	editEntry(b, disk, "a", func(conf []byte) []byte { return verityArg.ReplaceAll(conf, nil) })
 }
 
+// memUsedCmd prints "memused N": MB in use (MemTotal − MemAvailable).
+const memUsedCmd = `awk '/MemTotal/{t=$2} /MemAvailable/{a=$2} END{print "memused", int((t-a)/1024)}' /proc/meminfo`
+
 var milestoneRE = regexp.MustCompile(`ros-init: milestone (\S+) at ([0-9.]+) s`)
 
 func bootOnce(b *testing.B, disk string) map[string]float64 {
@@ -68,7 +71,7 @@ func bootOnce(b *testing.B, disk string) map[string]float64 {
 	out := map[string]float64{}
 	out["s/first-user-container"], _ = strconv.ParseFloat(m[1], 64)
 	time.Sleep(10 * time.Second)
-	if err := vm.Send("awk '/MemTotal/{t=$2} /MemAvailable/{a=$2} END{print \"memused\", int((t-a)/1024)}' /proc/meminfo\n"); err != nil {
+	if err := vm.Send(memUsedCmd + "\n"); err != nil {
 		b.Fatal(err)
 	}
 	if m, err = vm.Console.Expect(regexp.MustCompile(`\nmemused ([0-9]+)\r?\n`), time.Minute); err != nil {

@@ -75,7 +75,7 @@ func bootTyped(b *testing.B, c qemu.Config, prompt, off string) map[string]float
 	}
 	line := `until docker info >/dev/null 2>&1; do sleep 0.2; done; echo "docker-api $(cut -d' ' -f1 /proc/uptime)"; ` +
 		`until docker run --rm busybox true 2>/dev/null; do sleep 0.2; done; echo "first-container $(cut -d' ' -f1 /proc/uptime)"; ` +
-		`sleep 10; awk '/MemTotal/{t=$2} /MemAvailable/{a=$2} END{print "memused", int((t-a)/1024)}' /proc/meminfo` + "\n"
+		"sleep 10; " + memUsedCmd + "\n"
 	if err := vm.Send(line); err != nil {
 		b.Fatal(err)
 	}
