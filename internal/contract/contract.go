@@ -12,6 +12,7 @@ const (
 	UserDockerSock   = UserDockerDir + "/docker.sock"
 	SystemDockerData = "/var/lib/system-docker"
 	UserDockerData   = "/var/lib/docker"
+	Crun             = "/usr/bin/crun" // the OCI runtime both daemons run containers with
 
 	RunDir        = "/run/ros"
 	BootJSON      = RunDir + "/boot.json"
