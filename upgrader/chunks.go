@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/ros-os/ros/images/artifact"
@@ -77,24 +78,23 @@ func (u *upgrade) openRunning() (io.ReaderAt, error) {
 }
 
 // writeChunks writes the slot chunk by chunk, in order: from a slot where
-// the plan says so and the bytes still match the chunk's digest, else
-// decoded from the blob, fetched by ranges of neighbouring chunks. Every
-// chunk is checked before it is written. Reading (local bytes and the
-// fetch streams) runs in one goroutine, in order; checking and decoding,
-// the CPU's share, on every CPU; writing in this one, in order.
+// the plan says so, else decoded from the blob, fetched by ranges of
+// neighbouring chunks. A fetched chunk is checked against its digest
+// before it is written; one taken from a slot is checked once, when the
+// slot is read back (verify), which downloads it if it is wrong (repair):
+// under TCG, hashing every reused chunk twice was a fifth of a delta
+// upgrade. Reading (local bytes and the fetch streams) runs in one
+// goroutine, in order; decoding, the CPU's share, on every CPU; writing in
+// this one, in order.
 // ErrNoRanges: the registry serves no ranges, and nothing useful was
 // written.
 func (u *upgrade) writeChunks() error {
 	ix := *u.cfg.Parts.Rootfs.Chunks
 	size := u.cfg.Parts.Rootfs.Uncompressed.Size
-	ranges, err := artifact.BlobRanges(u.o.Ref, u.cfg.Parts.Rootfs.Digest, u.o.ImageOpts...)
+	workers := chunked.Workers()
+	ranges, dec, err := u.chunkSource(workers)
 	if err != nil {
 		return err
-	}
-	workers := chunked.Workers()
-	dec, err := chunked.NewDecoder(ix, u.cfg.Parts.Rootfs.Size, size, workers)
-	if err != nil {
-		return fmt.Errorf("writing slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
 	}
 	defer dec.Close()
 	offsets, blob := ix.Offsets()
@@ -134,14 +134,9 @@ func (u *upgrade) writeChunks() error {
 		switch {
 		case j.err != nil:
 			return j.err
-		case j.local && j.mismatch:
-			u.o.Logf("chunk %d found in a slot does not match its digest: downloading it", j.i)
-			if data, err = u.fetchChunk(ranges, dec, j, blob[j.i]); err != nil {
-				return err
-			}
-			downloaded += c.CSize
 		case j.local:
 			reused += c.Size
+			u.unchecked = append(u.unchecked, j.i)
 		default:
 			downloaded += c.CSize
 		}
@@ -161,25 +156,83 @@ func (u *upgrade) writeChunks() error {
 	return nil
 }
 
-// chunkJob is one chunk on its way to the slot: its bytes as read (a
-// slot's, or compressed from the blob), then checked or decoded.
-type chunkJob struct {
-	i        int
-	local    bool   // in is the chunk as a slot holds it
-	in, out  []byte // out: a fetched chunk decoded and checked
-	mismatch bool   // a local chunk that is not the chunk's bytes
-	err      error
-	done     chan struct{}
+// chunkSource is where fetched chunks come from: the blob's ranges and a
+// decoder of its chunks, workers at once.
+func (u *upgrade) chunkSource(workers int) (artifact.Ranger, *chunked.Decoder, error) {
+	ranges, err := artifact.BlobRanges(u.o.Ref, u.cfg.Parts.Rootfs.Digest, u.o.ImageOpts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	dec, err := chunked.NewDecoder(*u.cfg.Parts.Rootfs.Chunks, u.cfg.Parts.Rootfs.Size, u.cfg.Parts.Rootfs.Uncompressed.Size, workers)
+	if err != nil {
+		return nil, nil, fmt.Errorf("writing slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
+	}
+	return ranges, dec, nil
 }
 
-// check decodes or checks the job's bytes and marks it done.
+// repair downloads the chunks of wrong, which were taken from a slot and
+// read back wrong, writes them and reads them back again. A chunk that was
+// checked before it was written and reads back wrong is the disk's fault:
+// that refuses the slot.
+func (u *upgrade) repair(wrong []int) error {
+	ix := *u.cfg.Parts.Rootfs.Chunks
+	offsets, blob := ix.Offsets()
+	for _, i := range wrong {
+		if !slices.Contains(u.unchecked, i) {
+			return fmt.Errorf("verifying slot %s: %w: chunk %d (bytes %d-%d) reads back wrong", u.target, artifact.ErrDigestMismatch,
+				i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+		}
+	}
+	ranges, dec, err := u.chunkSource(1)
+	if err != nil {
+		return err
+	}
+	defer dec.Close()
+	for _, i := range wrong {
+		u.o.Logf("chunk %d taken from a slot does not match its digest: downloading it", i)
+		data, err := u.fetchChunk(ranges, dec, i, blob[i])
+		if err != nil {
+			return err
+		}
+		if _, err := u.slot.WriteAt(data, offsets[i]); err != nil {
+			return fmt.Errorf("writing slot %s: %w", u.target, err)
+		}
+		c := ix.Chunks[i]
+		u.rep.Rootfs.Reused -= c.Size
+		u.rep.Rootfs.Downloaded += c.CSize
+	}
+	if err := u.slot.Sync(); err != nil {
+		return fmt.Errorf("syncing slot %s: %w", u.target, err)
+	}
+	if f, ok := u.slot.(bufferFlusher); ok {
+		_ = f.FlushBuffers()
+	}
+	still, err := chunked.Mismatches(u.slot, ix, wrong, chunked.Workers())
+	if err != nil {
+		return fmt.Errorf("verifying slot %s: %w", u.target, err)
+	}
+	if len(still) > 0 {
+		i := still[0]
+		return fmt.Errorf("verifying slot %s: %w: chunk %d (bytes %d-%d) reads back wrong after it was downloaded", u.target,
+			artifact.ErrDigestMismatch, i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+	}
+	return nil
+}
+
+// chunkJob is one chunk on its way to the slot: its bytes as read (a
+// slot's, or compressed from the blob), then decoded.
+type chunkJob struct {
+	i       int
+	local   bool   // in is the chunk as a slot holds it, written as it is
+	in, out []byte // out: a fetched chunk decoded and checked
+	err     error
+	done    chan struct{}
+}
+
+// check decodes a fetched chunk (checking it) and marks the job done.
 func (j *chunkJob) check(dec *chunked.Decoder) {
 	defer close(j.done)
-	if j.err != nil {
-		return
-	}
-	if j.local {
-		j.mismatch = dec.Check(j.in, j.i) != nil
+	if j.err != nil || j.local {
 		return
 	}
 	j.out, j.err = dec.Decode(j.out, j.i, j.in)
@@ -231,7 +284,7 @@ func (u *upgrade) readChunks(ix chunked.Index, ranges artifact.Ranger, blob []in
 		case <-stop:
 			return
 		}
-		j.i, j.local, j.mismatch, j.err, j.done = i, false, false, nil, make(chan struct{})
+		j.i, j.local, j.err, j.done = i, false, nil, make(chan struct{})
 		if w := u.plan.From[i]; w.Local >= 0 {
 			j.in = grow(j.in, c.Size)
 			if _, err := u.sources[w.Local].ReadAt(j.in, w.Offset); err == nil {
@@ -270,19 +323,19 @@ func (u *upgrade) readChunks(ix chunked.Index, ranges artifact.Ranger, blob []in
 	}
 }
 
-// fetchChunk downloads chunk j.i alone (its bytes in a slot did not match).
-func (u *upgrade) fetchChunk(ranges artifact.Ranger, dec *chunked.Decoder, j *chunkJob, at int64) ([]byte, error) {
-	c := u.cfg.Parts.Rootfs.Chunks.Chunks[j.i]
+// fetchChunk downloads chunk i alone (its bytes in a slot did not match).
+func (u *upgrade) fetchChunk(ranges artifact.Ranger, dec *chunked.Decoder, i int, at int64) ([]byte, error) {
+	c := u.cfg.Parts.Rootfs.Chunks.Chunks[i]
 	rc, err := ranges.ReadRange(at, c.CSize)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	comp := make([]byte, c.CSize)
-	if err := readChunk(rc, comp, j.i); err != nil {
+	if err := readChunk(rc, comp, i); err != nil {
 		return nil, fmt.Errorf("writing slot %s: %w", u.target, err)
 	}
-	out, err := dec.Decode(nil, j.i, comp)
+	out, err := dec.Decode(nil, i, comp)
 	if err != nil {
 		return nil, fmt.Errorf("writing slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
 	}

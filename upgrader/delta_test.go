@@ -141,8 +141,12 @@ func (m *machine) deltaUpgrade(t *testing.T, ref string, running io.ReaderAt, dr
 		defer a.Close()
 		running = a
 	}
+	var target Slot = sec
+	if m.slot != nil {
+		target = m.slot(sec)
+	}
 	return Upgrade(context.Background(), Options{Ref: ref, Booted: "a", Running: "1.0.0", Cmdline: "console=ttyS0",
-		Slot: sec, ESP: bootloader.DirFS(m.esp), Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"),
+		Slot: target, ESP: bootloader.DirFS(m.esp), Record: m.record, Lock: filepath.Join(t.TempDir(), "lock"),
 		Trust: testimage.Trust(t), RunningSlot: running, DryRun: dryRun, ImageOpts: []artifact.Option{artifact.WithInsecure()}})
 }
 
@@ -318,12 +322,34 @@ func TestDeltaUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer a.Close()
+		dry, err := m.deltaUpgrade(t, ref, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reset(false, false)
+		// The chunk holding the flipped byte is written as the slot has it
+		// and found when slot b is read back: it is downloaded then.
 		rep, err := m.deltaUpgrade(t, ref, flipped{a, 3 << 20}, false)
 		if err != nil || !m.slotBHolds(t, two) {
 			t.Fatalf("upgrade: %v; slot b right: %v", err, m.slotBHolds(t, two))
 		}
-		if reg.served != rep.Rootfs.Downloaded || rep.Rootfs.Downloaded == 0 {
-			t.Errorf("downloaded %d, the registry served %d", rep.Rootfs.Downloaded, reg.served)
+		if reg.served != rep.Rootfs.Downloaded || rep.Rootfs.Downloaded <= dry.Rootfs.Downloaded || rep.Rootfs.Reused >= dry.Rootfs.Reused {
+			t.Errorf("downloaded %d and reused %d, the registry served %d; planned: %d and %d", rep.Rootfs.Downloaded, rep.Rootfs.Reused,
+				reg.served, dry.Rootfs.Downloaded, dry.Rootfs.Reused)
+		}
+	})
+
+	t.Run("a disk that garbles a chunk taken from the running slot", func(t *testing.T) {
+		m := deltaMachine(t, one)
+		m.slot = func(s *partitions.Section) Slot { return garbledAt{s, 3 << 20} } // a chunk slot a has
+		reset(false, false)
+		_, err := m.deltaUpgrade(t, ref, nil, false)
+		if !errors.Is(err, artifact.ErrDigestMismatch) || !strings.Contains(err.Error(), "after it was downloaded") {
+			t.Fatalf("upgrade: %v, want the chunk refused once downloaded too", err)
+		}
+		entries, err := bootloader.ReadEntries(bootloader.DirFS(m.esp))
+		if err != nil || len(entries) != 1 || entries[0].ID != "ros-a" {
+			t.Fatalf("after a garbled slot the entries are %+v (%v), want slot a's alone", entries, err)
 		}
 	})
 
@@ -339,6 +365,20 @@ func TestDeltaUpgrade(t *testing.T) {
 			t.Fatalf("after a refused chunk the entries are %+v (%v), want slot a's alone", entries, err)
 		}
 	})
+}
+
+// garbledAt is a disk that writes byte at wrong whenever it is written.
+type garbledAt struct {
+	*partitions.Section
+	at int64
+}
+
+func (g garbledAt) WriteAt(p []byte, off int64) (int, error) {
+	if off <= g.at && g.at < off+int64(len(p)) {
+		p = append([]byte(nil), p...)
+		p[g.at-off] ^= 0x40
+	}
+	return g.Section.WriteAt(p, off)
 }
 
 // flipped is a ReaderAt with one byte flipped at off.

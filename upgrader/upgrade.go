@@ -169,6 +169,9 @@ type upgrade struct {
 	// localBoot: the boot files (by name) the running slot's ESP
 	// directory holds as the image has them, and where.
 	localBoot map[string]string
+	// unchecked: the chunks written from a slot, in order, checked only
+	// when the slot is read back.
+	unchecked []int
 	rep       *Report
 	closer    io.Closer
 	closers   []io.Closer
@@ -375,7 +378,7 @@ func (u *upgrade) writeSlot(context.Context) error {
 			return err
 		}
 		u.o.Logf("%s does not serve parts of blobs: downloading the whole root filesystem", u.o.Ref)
-		u.rep.Rootfs.Reused = 0
+		u.rep.Rootfs.Reused, u.unchecked = 0, nil
 	}
 	return u.streamSlot()
 }
@@ -416,8 +419,14 @@ func (u *upgrade) verify(context.Context) error {
 	if ix != nil && ix.Check(u.cfg.Parts.Rootfs.Size, want.Size) == nil {
 		// Chunk by chunk, on every CPU: the chunks tile the image, and
 		// their digests are in the signed config as the whole one is.
-		if err := chunked.VerifyImage(u.slot, *ix, chunked.Workers()); err != nil {
-			return fmt.Errorf("verifying slot %s: %w: %w", u.target, artifact.ErrDigestMismatch, err)
+		wrong, err := chunked.Mismatches(u.slot, *ix, nil, chunked.Workers())
+		if err != nil {
+			return fmt.Errorf("verifying slot %s: %w", u.target, err)
+		}
+		if len(wrong) > 0 {
+			if err := u.repair(wrong); err != nil {
+				return err
+			}
 		}
 		u.saveChunks(*ix)
 		return nil

@@ -39,6 +39,8 @@ import (
 // holding slot A's entry, as the running system would see them.
 type machine struct {
 	disk, esp, record string
+	// slot, if set, is the disk slot b is written through.
+	slot func(*partitions.Section) Slot
 }
 
 func newMachine(t *testing.T) *machine {

@@ -230,3 +230,39 @@ func TestVerifyImage(t *testing.T) {
 		t.Error("an image one byte short passed")
 	}
 }
+
+// Mismatches names every chunk that reads back wrong, in order, of all the
+// chunks or of the ones asked about, and nothing of a good image.
+func TestMismatches(t *testing.T) {
+	img := image(8, 6<<20)
+	_, ix := write(t, img, "x86")
+	last := len(ix.Chunks) - 1
+	if last < 3 {
+		t.Fatalf("%d chunks, want several", len(ix.Chunks))
+	}
+	offsets, _ := ix.Offsets()
+	bad := append([]byte(nil), img...)
+	for _, i := range []int{last, 1} {
+		bad[offsets[i]] ^= 1
+	}
+	for _, c := range []struct {
+		name      string
+		img       []byte
+		only      []int
+		want      []int
+		readError bool
+	}{
+		{"a good image", img, nil, nil, false},
+		{"two chunks flipped", bad, nil, []int{1, last}, false},
+		{"asked about one of them", bad, []int{0, last}, []int{last}, false},
+		{"asked about good ones", bad, []int{0, 2}, nil, false},
+		{"a short image", img[:len(img)-1], nil, nil, true},
+	} {
+		for _, workers := range []int{1, 3} {
+			got, err := Mismatches(bytes.NewReader(c.img), ix, c.only, workers)
+			if (err != nil) != c.readError || fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("%s, %d workers: %v (%v), want %v (a read error: %v)", c.name, workers, got, err, c.want, c.readError)
+			}
+		}
+	}
+}

@@ -129,7 +129,31 @@ func (r *reader) next() error {
 // sha256 over the whole image (the chunks tile it, by Check) that runs on
 // every CPU. The error names the first chunk found wrong.
 func VerifyImage(r io.ReaderAt, ix Index, workers int) error {
+	wrong, err := Mismatches(r, ix, nil, workers)
+	if err != nil {
+		return err
+	}
+	if len(wrong) > 0 {
+		offsets, _ := ix.Offsets()
+		i := wrong[0]
+		return fmt.Errorf("%w: chunk %d (bytes %d-%d) reads back wrong", ErrCorrupt, i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+	}
+	return nil
+}
+
+// Mismatches reads back from r the chunks of the image ix describes whose
+// indexes are in only (every chunk if only is nil), workers at once, and
+// returns, in order, those that do not match their digests. An error is a
+// chunk it could not read.
+func Mismatches(r io.ReaderAt, ix Index, only []int, workers int) ([]int, error) {
+	if only == nil {
+		only = make([]int, len(ix.Chunks))
+		for i := range only {
+			only[i] = i
+		}
+	}
 	offsets, _ := ix.Offsets()
+	wrong := make([]bool, len(only))
 	var (
 		next   atomic.Int64
 		failed atomic.Bool
@@ -144,32 +168,38 @@ func VerifyImage(r io.ReaderAt, ix Index, workers int) error {
 			defer wg.Done()
 			var buf []byte
 			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= len(ix.Chunks) {
+				k := int(next.Add(1) - 1)
+				if k >= len(only) {
 					return
 				}
+				i := only[k]
 				c := ix.Chunks[i]
 				if int64(cap(buf)) < c.Size {
 					buf = make([]byte, c.Size)
 				}
 				buf = buf[:c.Size]
-				_, err := r.ReadAt(buf, offsets[i])
-				if err == nil && Verify(buf, c) != nil {
-					err = fmt.Errorf("%w: chunk %d (bytes %d-%d) reads back wrong", ErrCorrupt, i, offsets[i], offsets[i]+c.Size-1)
-				} else if err != nil {
-					err = fmt.Errorf("reading chunk %d back: %w", i, err)
-				}
-				if err != nil {
+				if _, err := r.ReadAt(buf, offsets[i]); err != nil {
 					mu.Lock()
 					if first < 0 || i < first {
-						first, ferr = i, err
+						first, ferr = i, fmt.Errorf("reading chunk %d back: %w", i, err)
 					}
 					mu.Unlock()
 					failed.Store(true)
+					return
 				}
+				wrong[k] = Verify(buf, c) != nil
 			}
 		}()
 	}
 	wg.Wait()
-	return ferr
+	if ferr != nil {
+		return nil, ferr
+	}
+	var out []int
+	for k, w := range wrong {
+		if w {
+			out = append(out, only[k])
+		}
+	}
+	return out, nil
 }
