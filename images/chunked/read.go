@@ -58,9 +58,6 @@ func (d *Decoder) Decode(dst []byte, i int, comp []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Check tells whether b is chunk i's uncompressed bytes.
-func (d *Decoder) Check(b []byte, i int) error { return Verify(b, d.ix.Chunks[i]) }
-
 // Verify tells whether b is chunk c's uncompressed bytes.
 func Verify(b []byte, c Chunk) error {
 	if int64(len(b)) != c.Size || sha256.Sum256(b) != c.Digest {
