@@ -48,6 +48,9 @@ func mountSystem(_ context.Context, st *state) error {
 	}
 	st.log = st.opts.newLogger() // /dev/kmsg exists now
 	mountEFIVars(st)
+	if st.opts.pool != nil {
+		go saveSeed(st)
+	}
 	st.log.Printf("%s: system stage", buildinfo.String())
 	st.milestones = readMilestones(st.opts.Milestones)
 	for _, m := range st.milestones {

@@ -21,6 +21,7 @@ import (
 	"github.com/ros-os/ros/internal/datasource"
 	"github.com/ros-os/ros/internal/dockerd"
 	"github.com/ros-os/ros/internal/procsys"
+	"github.com/ros-os/ros/internal/randseed"
 	"github.com/ros-os/ros/internal/slot"
 	"github.com/ros-os/ros/internal/svcrun"
 	"github.com/ros-os/ros/upgrader/slotstate"
@@ -89,6 +90,7 @@ type paths struct {
 	ProcSys       string // /proc/sys, where sysctls are written
 	Watchdog      string
 	State         string // remounted read-only at shutdown
+	RandomSeed    string // for the next boot's initramfs (internal/randseed)
 }
 
 // pathsUnder is the paths of a root filesystem at root.
@@ -105,7 +107,7 @@ func pathsUnder(root string) paths {
 		SSHKeysDir: at(contract.SSHKeysDir), RegistryAuth: at(contract.RegistryAuth), CertsDir: at(contract.CertsDir),
 		Environment: at(contract.Environment),
 		Home:        at(contract.DefaultHome), ProcSys: at("/proc/sys"), Watchdog: at(watchdogDev),
-		State: at(contract.State),
+		State: at(contract.State), RandomSeed: at(contract.RandomSeed),
 	}
 }
 
@@ -135,6 +137,7 @@ type options struct {
 	dial         func(ctx context.Context, addr string) (net.Conn, error)
 	netWait      time.Duration // how long the gate waits for an address and for sshd
 	watchdogFD   int           // where the initramfs hands the armed watchdog over; 0: none
+	pool         randseed.Pool // the kernel's random pool; nil: no seed is saved
 }
 
 func defaultOptions(r runner) options {
@@ -149,7 +152,7 @@ func defaultOptions(r runner) options {
 		userDocker: dialUserDocker, assess: slotstate.Assess,
 		gateTimeout: gateTimeout, healthSettle: healthSettle,
 		ifaceAddrs: interfaceAddrs, dial: dialTCP, netWait: netWait,
-		watchdogFD: contract.WatchdogFD,
+		watchdogFD: contract.WatchdogFD, pool: randseed.Kernel,
 	}
 }
 

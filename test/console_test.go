@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ros-os/ros/internal/contract"
 	"github.com/ros-os/ros/internal/qemu"
 )
 
@@ -145,6 +146,13 @@ func TestSystemAndUserDocker(t *testing.T) {
 	}
 	userDockerFeatures(t, vm, sh, fwd)
 	sh.run("docker run --rm -v data:/data busybox sh -c 'echo persisted > /data/f'", 2*time.Minute)
+	firstBoot := vm.Console.String()
+	if strings.Contains(firstBoot, seedCredited) {
+		t.Error("the first boot credited a random seed: the installer must not write one")
+	}
+	if out := sh.run("sudo stat -c '%s %a' "+contract.RandomSeed, time.Minute); strings.TrimSpace(out) != "512 600" {
+		t.Errorf("the first boot left no random seed for the next (size, mode): %q", out)
+	}
 	if err := vm.Send("sudo ros reboot\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -157,10 +165,30 @@ func TestSystemAndUserDocker(t *testing.T) {
 		t.Fatalf("the volume lost its file across the reboot: %q", out)
 	}
 	restartedAfterReboot(t, sh, fwd)
+	checkSeeded(t, sh, vm.Console.String()[len(firstBoot):])
 	if strings.Contains(vm.Console.String(), "fsck repaired") {
 		t.Error("STATE needed fsck repairs after ros reboot")
 	}
 	if out := sh.run("cat /run/ros/boot.json", time.Minute); !strings.Contains(out, `"healthy": true`) || !strings.Contains(out, `"state": "ok"`) {
 		t.Errorf("boot.json:\n%s", out)
+	}
+}
+
+// seedCredited is what the initramfs logs when it initialised the kernel's
+// random pool from the last boot's seed.
+const seedCredited = "random pool initialised from the seed on STATE"
+
+// checkSeeded: a boot after the first credits the seed its predecessor left,
+// so the kernel's pool is ready before the system stage starts (and Docker's
+// crypto/rand reads do not wait for entropy).
+func checkSeeded(t *testing.T, sh *shell, console string) {
+	t.Helper()
+	if !strings.Contains(console, seedCredited) {
+		t.Errorf("the second boot did not credit the seed the first left")
+	}
+	out := sh.run("sudo dmesg | awk '/crng init done/{c=NR} /system stage/{s=NR} END{print c+0, s+0}'", time.Minute)
+	var crng, system int
+	if _, err := fmt.Sscan(out, &crng, &system); err != nil || crng == 0 || crng >= system {
+		t.Errorf("the kernel's random pool was not ready before the system stage (dmesg lines of crng init, system stage: %q)", out)
 	}
 }

@@ -59,6 +59,7 @@ var steps = []step{
 	{"mounting the root slot", live(mountSlot, mountLive)},
 	{"checking STATE", live(checkState, nil)},
 	{"mounting STATE", live(mountState, mountLiveState)},
+	{"crediting the random seed", live(creditSeed, nil)},
 	{"loading overlay from the root slot", loadOverlay},
 	{"mounting the writable places", mountWritable},
 	{"moving the live medium into the root", live(func(*boot) error { return nil }, moveMedium)},

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ros-os/ros/internal/contract"
+	"github.com/ros-os/ros/internal/randseed"
 	"github.com/ros-os/ros/partitions"
 )
 
@@ -104,5 +105,23 @@ func mountState(b *boot) error {
 		return fmt.Errorf("mounting a tmpfs at %s instead of STATE: %w", target, err)
 	}
 	b.mark("state")
+	return nil
+}
+
+// creditSeed initialises the kernel's random pool from the seed the last
+// boot left on STATE, and replaces it. A boot without one (the first, or
+// STATE a tmpfs) waits for the kernel's own entropy, as before. Failing to
+// credit is not fatal: it only makes the boot slower.
+func creditSeed(b *boot) error {
+	if b.degraded != nil {
+		return nil
+	}
+	credited, err := randseed.Use(randseed.Kernel, filepath.Join(sysroot, contract.RandomSeed))
+	if credited {
+		b.log.Printf("random pool initialised from the seed on STATE")
+	}
+	if err != nil {
+		b.log.Printf("WARNING: %v", err)
+	}
 	return nil
 }

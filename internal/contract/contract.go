@@ -40,6 +40,7 @@ const (
 	OnStateConfig = StateRosDir + "/cloud-config.yml"
 	StateConfig   = State + "/" + OnStateConfig                               // install -c, ros config set/merge
 	LastGood      = State + "/" + StateRosDir + "/cloud-config.last-good.yml" // the last effective config that loaded
+	RandomSeed    = State + "/" + StateRosDir + "/random-seed"                // credited by the initramfs, rewritten at each boot (internal/randseed)
 
 	ServicesFile = "/usr/share/ros/services.yaml"
 	CatalogFile  = "/usr/share/ros/catalog.yaml" // services run only when enabled
