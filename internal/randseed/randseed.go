@@ -82,6 +82,9 @@ func save(p Pool, path string, wait bool) error {
 	if err := p.Read(seed, wait); err != nil {
 		return fmt.Errorf("reading the kernel's random pool: %w", err)
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing the random seed: %w", err)
+	}
 	if err := atomicwriter.WriteFile(path, seed, 0o600); err != nil {
 		return fmt.Errorf("writing the random seed: %w", err)
 	}

@@ -120,8 +120,9 @@ func TestCreditFailureKeepsSeed(t *testing.T) {
 	}
 }
 
+// Save waits for the pool and makes STATE's ros directory if it is gone.
 func TestSaveWaitsForThePool(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "random-seed")
+	path := filepath.Join(t.TempDir(), "ros", "random-seed")
 	p := &fakePool{notReady: true}
 	if err := Save(p, path); err != nil {
 		t.Fatal(err)
