@@ -1,12 +1,12 @@
 // Package randseed keeps a random seed on STATE, so that at every boot after
 // the first the kernel's random pool is initialised by the initramfs instead
 // of by the entropy the kernel gathers itself. Without RDRAND or a virtio-rng
-// device (QEMU TCG here) that took 12–15 s of the boot, and every
+// device (QEMU TCG here) that took 8–15 s of the boot, and every
 // crypto/rand read of dockerd waited for it (docs/benchmarks.md, issue 16).
 //
 // A seed is credited once: Use replaces the file with fresh bytes from the
-// pool before it returns, or removes it. Save writes one once the pool is
-// initialised, by whatever means; the installer never writes one, so copies
+// pool before it returns, or removes it. Save writes one where there is
+// none, once the pool is initialised by whatever means; the installer never writes one, so copies
 // of an installed disk image do not share a seed.
 package randseed
 
