@@ -179,8 +179,7 @@ func (u *upgrade) repair(wrong []int) error {
 	offsets, blob := ix.Offsets()
 	for _, i := range wrong {
 		if !slices.Contains(u.unchecked, i) {
-			return fmt.Errorf("verifying slot %s: %w: chunk %d (bytes %d-%d) reads back wrong", u.target, artifact.ErrDigestMismatch,
-				i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+			return fmt.Errorf("verifying slot %s: %w: %s reads back wrong", u.target, artifact.ErrDigestMismatch, ix.Where(i))
 		}
 	}
 	ranges, dec, err := u.chunkSource(1)
@@ -212,9 +211,8 @@ func (u *upgrade) repair(wrong []int) error {
 		return fmt.Errorf("verifying slot %s: %w", u.target, err)
 	}
 	if len(still) > 0 {
-		i := still[0]
-		return fmt.Errorf("verifying slot %s: %w: chunk %d (bytes %d-%d) reads back wrong after it was downloaded", u.target,
-			artifact.ErrDigestMismatch, i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+		return fmt.Errorf("verifying slot %s: %w: %s reads back wrong after it was downloaded", u.target,
+			artifact.ErrDigestMismatch, ix.Where(still[0]))
 	}
 	return nil
 }

@@ -96,6 +96,13 @@ func (ix Index) Offsets() (image, blob []int64) {
 	return image, blob
 }
 
+// Where names chunk i and the image bytes it covers, for messages:
+// "chunk 3 (bytes 196608-262143)".
+func (ix Index) Where(i int) string {
+	offsets, _ := ix.Offsets()
+	return fmt.Sprintf("chunk %d (bytes %d-%d)", i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+}
+
 // indexJSON is the index as it is stored (in the image config, which the
 // signature covers): chunks as [size, csize, "sha256 hex"], ~90 bytes each.
 type indexJSON struct {

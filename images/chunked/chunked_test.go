@@ -266,3 +266,10 @@ func TestMismatches(t *testing.T) {
 		}
 	}
 }
+
+func TestWhere(t *testing.T) {
+	ix := Index{Chunks: []Chunk{{Size: 100}, {Size: 50}, {Size: 10}}}
+	if got := ix.Where(1); got != "chunk 1 (bytes 100-149)" {
+		t.Fatalf("Where(1) = %q", got)
+	}
+}

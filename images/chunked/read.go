@@ -131,9 +131,7 @@ func VerifyImage(r io.ReaderAt, ix Index, workers int) error {
 		return err
 	}
 	if len(wrong) > 0 {
-		offsets, _ := ix.Offsets()
-		i := wrong[0]
-		return fmt.Errorf("%w: chunk %d (bytes %d-%d) reads back wrong", ErrCorrupt, i, offsets[i], offsets[i]+ix.Chunks[i].Size-1)
+		return fmt.Errorf("%w: %s reads back wrong", ErrCorrupt, ix.Where(wrong[0]))
 	}
 	return nil
 }
